@@ -1,0 +1,1 @@
+"""jiuzhu: settings, CLI and the wiring between the packages."""

@@ -1,0 +1,63 @@
+"""The ``jiuzhu`` command: one entry point, each package contributes its commands.
+
+Expected errors (:class:`~jiuzhu.errors.JiuzhuError`, an unreachable database) end the
+command with one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from jiuzhu.errors import JiuzhuError
+
+app = typer.Typer(
+    name="jiuzhu",
+    help="jiuzhu (救助): self-service assistant for social assistance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Each package owns its commands; imported here so `jiuzhu --help` lists them all.
+    from bot.cli import register as register_bot
+    from eligibility.cli import register as register_eligibility
+    from nlu.cli import register as register_nlu
+    from store.cli import register as register_store
+
+    for register in (register_store, register_eligibility, register_nlu, register_bot):
+        register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; expected errors become one line on stderr and a non-zero exit status."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except JiuzhuError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        sys.exit(e.exit_code)
+    except (OperationalError, DBAPIError, OSError) as e:
+        typer.echo(f"error: cannot use the database: {_first_line(e)}", err=True)
+        sys.exit(1)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except Exception as e:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+    except SystemExit:
+        raise
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(getattr(e, "orig", None) or e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

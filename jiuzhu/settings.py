@@ -1,0 +1,109 @@
+"""Settings: environment variables with the ``JIUZHU_`` prefix, or a ``.env`` file.
+
+``JIUZHU_DATABASE_URL``  SQLAlchemy URL; default SQLite file ``<data_dir>/jiuzhu.db``.
+                         Plain ``sqlite:///`` and ``postgresql://`` URLs are accepted; the async
+                         (aiosqlite / asyncpg) and sync (sqlite3 / psycopg) drivers are derived.
+``JIUZHU_REDIS_URL``     Redis for FSM state when several bot workers run (empty: in memory).
+``JIUZHU_SECRET_KEY``    key material for encrypting personal data; the embedded default
+                         generates ``<data_dir>/secret.key`` (mode 0600). Required in production.
+``JIUZHU_DATA_DIR``      where the embedded default keeps its files (default ``./var``).
+``JIUZHU_ENV``           ``demo`` (default) or ``production``; demo shows one-time codes in chat.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from jiuzhu.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """All settings of one jiuzhu process. See the module docstring for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="JIUZHU_", env_file=".env", extra="ignore")
+
+    env: Literal["demo", "production"] = "demo"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: SecretStr | None = None
+    rest_token: SecretStr | None = None
+    identity_assertion_key: SecretStr | None = None
+    telegram_token: SecretStr | None = None
+    nlu_engine: Literal["local", "rasa"] = "local"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr | None = None
+    rasa_timeout: float = 2.0
+    rasa_venv: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    @property
+    def demo(self) -> bool:
+        """True where one-time codes may be shown in the chat; never in production."""
+        return self.env != "production"
+
+    def _url(self) -> URL:
+        raw = self.database_url or f"sqlite:///{(self.data_dir / 'jiuzhu.db').as_posix()}"
+        try:
+            return make_url(raw)
+        except ArgumentError as e:
+            msg = f"JIUZHU_DATABASE_URL is not a database URL: expected sqlite:///PATH or postgresql://HOST/DB ({e})"
+            raise ConfigError(msg) from e
+
+    @property
+    def async_database_url(self) -> URL:
+        """The database URL with its asyncio driver (aiosqlite or asyncpg)."""
+        return _with_driver(self._url(), {"sqlite": "aiosqlite", "postgresql": "asyncpg"})
+
+    @property
+    def sync_database_url(self) -> URL:
+        """The database URL with its blocking driver (sqlite3 or psycopg), for batch work."""
+        return _with_driver(self._url(), {"sqlite": "pysqlite", "postgresql": "psycopg"})
+
+    def secret(self) -> bytes:
+        """Key material for encryption and keyed hashes.
+
+        :raises ConfigError: in production when ``JIUZHU_SECRET_KEY`` is not set.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        if self.env == "production":
+            msg = "JIUZHU_SECRET_KEY must be set in production"
+            raise ConfigError(msg)
+        return _key_file(self.data_dir / "secret.key")
+
+
+def _with_driver(url: URL, drivers: dict[str, str]) -> URL:
+    backend = url.get_backend_name()
+    if backend not in drivers:
+        msg = f"unsupported database {backend!r}: expected sqlite or postgresql"
+        raise ConfigError(msg)
+    if backend == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return url.set(drivername=f"{backend}+{drivers[backend]}")
+
+
+def _key_file(path: Path) -> bytes:
+    """Read the embedded default's key file, creating it (random, mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_bytes().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,7 @@
+"""Commands of the ``nlu``  package (filled in by its issue)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this package's commands to the ``jiuzhu`` CLI."""
