@@ -1,0 +1,349 @@
+"""The channel-neutral core: text in, replies out, through the real Dispatcher.
+
+A channel (REST, terminal, web chat) calls ``await gateway.handle(sender, text, message_id)``.
+The gateway
+
+1. serialises the updates of one sender (a lock per sender), so one person's messages are
+   handled in the order they arrived;
+2. answers a duplicate delivery (same ``message_id`` from the same sender) with the replies
+   it gave the first time, without running the handlers again;
+3. turns the text into an aiogram ``Update``: a ``CallbackQuery`` when the text is the
+   payload (``callback_data``) of an inline button this sender was shown, otherwise a
+   ``Message`` from a synthetic private chat whose id is a stable hash of the sender;
+4. feeds it to ``Dispatcher.feed_update`` with the capture session's ``Bot`` and maps the
+   recorded Bot API calls to :class:`Reply` dicts.
+
+Replies addressed to another chat than the sender's (a staff member writing to a
+resident) are queued for that recipient and delivered with its next replies, since these
+channels answer requests and cannot push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import itertools
+import logging
+import re
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NotRequired, TypedDict
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+
+from bot.channels.capture import Call, CaptureSession
+from templates import Texts, texts
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096  # Telegram's limit for one message; longer input is refused politely
+_ID_BITS = 52  # Telegram user ids fit in 52 bits; ours must too (JS clients, bot API)
+
+
+class Button(TypedDict):
+    """A button: ``payload`` is what to send back as the message to press it."""
+
+    title: str
+    payload: str
+    url: NotRequired[str]
+    request: NotRequired[str]  # "contact" / "location": only a Telegram client can fulfil it
+
+
+class Document(TypedDict):
+    """A file for the resident: ``data`` is the whole content."""
+
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+class Reply(TypedDict):
+    """One reply, channel-neutral (the Rasa REST shape plus ``document``).
+
+    ``text`` may be empty when the reply is only a document.
+    """
+
+    recipient_id: str
+    text: str
+    buttons: list[Button]
+    document: NotRequired[Document]
+
+
+def chat_id_of(sender: str, channel: str = "rest") -> int:
+    """A positive 52-bit id for ``sender``, the same in every process (BLAKE2b, no key).
+
+    The channel name is part of the hash, so "alice" on REST and on the terminal are two
+    conversations. Not secret: it only has to be stable and unlikely to collide.
+    """
+    digest = hashlib.blake2b(
+        f"{channel}\0{sender}".encode(), digest_size=8, person=b"jiuzhu-chat-id"
+    ).digest()
+    return (int.from_bytes(digest, "big") >> (64 - _ID_BITS)) or 1
+
+
+def masked(sender: str) -> str:
+    """A short hash of ``sender`` for logs (senders may be phone numbers)."""
+    return hashlib.sha256(sender.encode()).hexdigest()[:10]
+
+
+@dataclass
+class _SenderLock:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+@dataclass
+class _Shown:
+    """An inline keyboard a sender was shown: the message that carried it."""
+
+    message_id: int
+    text: str
+
+
+class Gateway:
+    """Feed channel input to the Dispatcher and collect channel-neutral replies.
+
+    :param dispatcher: the dialogue (:func:`bot.dispatcher.build_dispatcher`).
+    :param channel: name mixed into the synthetic chat ids (``rest``, ``terminal``...).
+    :param session: the capture session (a new one by default).
+    :param max_message_ids: message ids remembered for duplicate detection, all senders.
+    :param max_senders: senders whose shown buttons and pending replies are remembered.
+    :param max_payloads: button payloads remembered per sender.
+    """
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        channel: str = "rest",
+        session: CaptureSession | None = None,
+        max_message_ids: int = 10_000,
+        max_senders: int = 10_000,
+        max_payloads: int = 200,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.channel = channel
+        self.session = session or CaptureSession()
+        self.bot: Bot = self.session.make_bot()
+        self.l10n: Texts = texts("bot")
+        self._update_ids = itertools.count(1)
+        self._locks: dict[str, _SenderLock] = {}
+        self._seen: OrderedDict[tuple[str, str], list[Reply]] = OrderedDict()
+        self._max_message_ids = max_message_ids
+        self._shown: OrderedDict[str, OrderedDict[str, _Shown]] = OrderedDict()
+        self._senders: OrderedDict[int, str] = OrderedDict()
+        self._pending: dict[str, deque[Reply]] = {}
+        self._max_senders = max_senders
+        self._max_payloads = max_payloads
+
+    async def handle(self, sender: str, text: str, message_id: str | None = None) -> list[Reply]:
+        """Handle one message of ``sender`` and return what the resident should see.
+
+        :param sender: the channel's id of the person (any non-empty string).
+        :param text: what they typed, or a button's payload to press that button.
+        :param message_id: the channel's id of this message; a repeat of an id already
+            handled for this sender returns the earlier replies without running anything.
+        :returns: replies in order; may be empty (nothing to say).
+        """
+        async with self._sender_lock(sender):
+            key = (sender, message_id) if message_id is not None else None
+            if key is not None and key in self._seen:
+                self._seen.move_to_end(key)
+                log.info("duplicate message from %s answered again", masked(sender))
+                return self._seen[key]
+            replies = self._take_pending(sender) + await self._run(sender, text)
+            if key is not None:
+                self._seen[key] = replies
+                while len(self._seen) > self._max_message_ids:
+                    self._seen.popitem(last=False)
+            return replies
+
+    # --- one update ------------------------------------------------------------------------
+
+    async def _run(self, sender: str, text: str) -> list[Reply]:
+        chat_id = chat_id_of(sender, self.channel)
+        self._remember_sender(chat_id, sender)
+        if not text.strip():
+            return [self._reply(sender, self.l10n.t("message-empty"))]
+        if len(text) > MAX_TEXT:
+            return [self._reply(sender, self.l10n.t("message-too-long", limit=MAX_TEXT))]
+        update = self._update(sender, chat_id, text)
+        with self.session.capture() as outbox:
+            try:
+                result = await self.dispatcher.feed_update(self.bot, update)
+                if isinstance(result, TelegramMethod):  # webhook-style handler return value
+                    await self.bot(result)
+            except Exception:
+                # The error router answers handler errors; this is the last line of defence.
+                log.exception("update from %s failed", masked(sender))
+                outbox.append(
+                    Call(SendMessage(chat_id=chat_id, text=self.l10n.t("error-generic")), None)
+                )
+        return self._replies(sender, chat_id, outbox)
+
+    def _update(self, sender: str, chat_id: int, text: str) -> Update:
+        now = datetime.now(UTC)
+        user = {"id": chat_id, "is_bot": False, "first_name": ""}
+        chat = {"id": chat_id, "type": "private"}
+        shown = self._shown.get(sender, {}).get(text)
+        payload: dict[str, Any] = {"update_id": next(self._update_ids)}
+        if shown is not None:
+            payload["callback_query"] = {
+                "id": f"{chat_id}-{payload['update_id']}",
+                "from": user,
+                "chat_instance": str(chat_id),
+                "data": text,
+                "message": {
+                    "message_id": shown.message_id,
+                    "date": now,
+                    "chat": chat,
+                    "from": {"id": self.bot.id, "is_bot": True, "first_name": "jiuzhu"},
+                    "text": shown.text,
+                },
+            }
+        else:
+            payload["message"] = {
+                "message_id": self.session.next_message_id(),
+                "date": now,
+                "chat": chat,
+                "from": user,
+                "text": text,
+            }
+        return Update.model_validate(payload, context={"bot": self.bot})
+
+    # --- calls -> replies --------------------------------------------------------------------
+
+    def _replies(self, sender: str, chat_id: int, outbox: list[Call]) -> list[Reply]:
+        replies: list[Reply] = []
+        for call in outbox:
+            target = getattr(call.method, "chat_id", None)
+            recipient = sender if target in (None, chat_id) else self._senders.get(int(target))
+            reply = self._reply_of(recipient or str(target), call)
+            if reply is None:
+                continue
+            if recipient == sender or target is None:
+                replies.append(reply)
+            elif recipient is not None:
+                self._pending.setdefault(recipient, deque(maxlen=50)).append(reply)
+        return replies
+
+    def _reply_of(self, recipient: str, call: Call) -> Reply | None:
+        method = call.method
+        if isinstance(method, AnswerCallbackQuery):
+            return self._reply(recipient, method.text) if method.text else None
+        if isinstance(method, EditMessageReplyMarkup):
+            self._forget_buttons(recipient, method.message_id)
+            return None
+        text = getattr(method, "text", None) or getattr(method, "caption", None) or ""
+        if getattr(method, "parse_mode", None) == "HTML":
+            text = _plain(text)
+        if not isinstance(method, SendMessage | EditMessageText) and call.file is None:
+            return None  # chat actions, deletions, pins: nothing to show
+        markup = getattr(method, "reply_markup", None)
+        reply = self._reply(recipient, text, _buttons(markup))
+        if isinstance(markup, InlineKeyboardMarkup) and isinstance(call.result, Message):
+            self._remember_buttons(recipient, call.result.message_id, text, markup)
+        if call.file is not None:
+            reply["document"] = {
+                "filename": call.file.filename,
+                "mime_type": call.file.mime_type,
+                "data": call.file.data,
+            }
+        return reply
+
+    def _reply(self, recipient: str, text: str, buttons: list[Button] | None = None) -> Reply:
+        return {"recipient_id": recipient, "text": text, "buttons": buttons or []}
+
+    # --- memory (all bounded) ---------------------------------------------------------------
+
+    def _remember_sender(self, chat_id: int, sender: str) -> None:
+        self._senders[chat_id] = sender
+        self._senders.move_to_end(chat_id)
+        while len(self._senders) > self._max_senders:
+            self._senders.popitem(last=False)
+
+    def _remember_buttons(
+        self, sender: str, message_id: int, text: str, markup: InlineKeyboardMarkup
+    ) -> None:
+        shown = self._shown.setdefault(sender, OrderedDict())
+        self._shown.move_to_end(sender)
+        for row in markup.inline_keyboard:
+            for button in row:
+                if button.callback_data:
+                    shown[button.callback_data] = _Shown(message_id, text)
+                    shown.move_to_end(button.callback_data)
+        while len(shown) > self._max_payloads:
+            shown.popitem(last=False)
+        while len(self._shown) > self._max_senders:
+            self._shown.popitem(last=False)
+
+    def _forget_buttons(self, sender: str, message_id: int | None) -> None:
+        shown = self._shown.get(sender)
+        if shown is not None:
+            for payload in [p for p, s in shown.items() if s.message_id == message_id]:
+                del shown[payload]
+
+    def _take_pending(self, sender: str) -> list[Reply]:
+        return list(self._pending.pop(sender, ()))
+
+    def _sender_lock(self, sender: str) -> _LockGuard:
+        entry = self._locks.setdefault(sender, _SenderLock())
+        return _LockGuard(self._locks, sender, entry)
+
+
+class _LockGuard:
+    """Hold a sender's lock; drop the lock object when nobody uses it (bounded memory)."""
+
+    def __init__(self, locks: dict[str, _SenderLock], sender: str, entry: _SenderLock) -> None:
+        self.locks, self.sender, self.entry = locks, sender, entry
+
+    async def __aenter__(self) -> None:
+        self.entry.users += 1
+        await self.entry.lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.entry.lock.release()
+        self.entry.users -= 1
+        if self.entry.users == 0:
+            self.locks.pop(self.sender, None)
+
+
+def _buttons(markup: Any) -> list[Button]:
+    buttons: list[Button] = []
+    if isinstance(markup, InlineKeyboardMarkup):
+        for row in markup.inline_keyboard:
+            for b in row:
+                if b.callback_data is not None:
+                    buttons.append({"title": b.text, "payload": b.callback_data})
+                elif b.url is not None:
+                    buttons.append({"title": b.text, "payload": b.url, "url": b.url})
+    elif isinstance(markup, ReplyKeyboardMarkup):
+        for row in markup.keyboard:
+            for k in row:
+                button: Button = {"title": k.text, "payload": k.text}
+                if k.request_contact:
+                    button["request"] = "contact"
+                elif k.request_location:
+                    button["request"] = "location"
+                buttons.append(button)
+    return buttons
+
+
+def _plain(text: str) -> str:
+    """HTML-formatted Telegram text as plain text (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))

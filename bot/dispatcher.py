@@ -1,0 +1,51 @@
+"""Build the one Dispatcher every channel feeds: routers, middlewares, FSM storage.
+
+Services reach handlers through ``workflow_data``: every keyword passed to
+:func:`build_dispatcher` becomes handler data by that name, so a handler declaring
+``async def h(message: Message, nlu: NluEngine)`` receives ``build_dispatcher(nlu=...)``'s
+value. Per-update values (a db session) belong in a middleware instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from aiogram import Dispatcher, Router
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+
+from bot.middlewares.idle import IdleMiddleware
+from bot.middlewares.l10n import L10nMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.routers import get_routers
+
+
+def build_dispatcher(
+    *,
+    storage: BaseStorage | None = None,
+    throttling: ThrottlingMiddleware | None = None,
+    idle: IdleMiddleware | None = None,
+    extra_routers: Sequence[Router] = (),
+    **workflow_data: Any,
+) -> Dispatcher:
+    """The dialogue's Dispatcher.
+
+    :param storage: FSM storage; ``MemoryStorage`` by default (see :func:`bot.storage.make_storage`
+        for Redis, whose key builder must keep the destiny).
+    :param throttling: the rate limiter (default: 8 updates per 10 s per sender).
+    :param idle: the pause handling (default: resume under 24 h, notice after 30 min).
+    :param extra_routers: journey routers tried before the menu placeholders and fallback.
+    :param workflow_data: services for handlers, by name (``settings``, ``sessionmaker``,
+        ``nlu``...). ``l10n`` is reserved (set per update by the l10n middleware).
+    :returns: a Dispatcher; feed it with ``feed_update`` (the channel gateway does).
+    """
+    dp = Dispatcher(storage=storage or MemoryStorage(), **workflow_data)
+    # Outer middlewares on update run after aiogram's own (errors, user context, FSM) and
+    # in this order: texts first (the others reply), then flood control, then idle handling.
+    dp.update.outer_middleware(L10nMiddleware())
+    dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
+    dp.update.outer_middleware(idle or IdleMiddleware(clock=time.time))
+    dp.include_routers(*get_routers(extra_routers))
+    return dp

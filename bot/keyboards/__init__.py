@@ -1,0 +1,1 @@
+"""Pure keyboard builders: texts in, aiogram markup out; no I/O."""

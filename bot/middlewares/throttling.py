@@ -1,0 +1,92 @@
+"""Per-sender rate limit: at most ``limit`` updates per ``window`` seconds.
+
+The first update over the limit gets one polite "slow down" reply; further ones in the same
+window are dropped silently (no handler runs, the FSM state is untouched). Counters live in
+this process; with several workers each worker limits on its own, which is enough to stop
+one sender flooding a worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import TelegramObject, Update, User
+
+from templates import Texts, texts
+
+Clock = Callable[[], float]
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """Sliding-window limit per user id.
+
+    :param limit: updates allowed per window.
+    :param window: window length in seconds.
+    :param clock: seconds, monotonic enough for intervals (injected in tests).
+    :param max_senders: senders remembered at once; the least recently seen are forgotten.
+    """
+
+    def __init__(
+        self,
+        limit: int = 8,
+        window: float = 10.0,
+        *,
+        clock: Clock = time.monotonic,
+        max_senders: int = 100_000,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_senders = max_senders
+        self._hits: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    def _allow(self, user_id: int) -> bool | None:
+        """True: go on; False: over the limit, warn once; None: over the limit, stay silent."""
+        now = self.clock()
+        hits = self._hits.pop(user_id, None) or deque()
+        self._hits[user_id] = hits  # re-insert: dict order doubles as recency order
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        if len(self._hits) > self.max_senders:
+            oldest = next(iter(self._hits))
+            self._hits.pop(oldest)
+            self._warned.pop(oldest, None)
+        if len(hits) < self.limit:
+            hits.append(now)
+            self._warned.pop(user_id, None)
+            return True
+        warned_at = self._warned.get(user_id)
+        if warned_at is not None and now - warned_at < self.window:
+            return None
+        self._warned[user_id] = now
+        return False
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        verdict = self._allow(user.id)
+        if verdict is True:
+            return await handler(event, data)
+        if verdict is False and isinstance(event, Update):
+            await self._warn(event, data)
+        return None
+
+    async def _warn(self, update: Update, data: dict[str, Any]) -> None:
+        bot: Bot = data["bot"]
+        l10n: Texts = data.get("l10n") or texts("bot")
+        if update.callback_query is not None:
+            await bot.answer_callback_query(update.callback_query.id)
+        chat = data.get("event_chat")
+        if chat is not None:
+            await bot.send_message(chat.id, l10n.t("slow-down"))

@@ -1,0 +1,63 @@
+"""Errors are routed, not caught per handler: one polite reply, and the FSM state is kept.
+
+:class:`~jiuzhu.errors.InvalidInput` (and subclasses such as ``InvalidIdNumber``) carry a
+sentence for the resident, shown as is; anything else gets a generic apology and is logged
+with a hashed sender, never the input. Nothing here touches the FSM state, so whatever the
+resident entered before the failing message is still there.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+
+from jiuzhu.errors import InvalidInput
+from templates import Texts, texts
+
+log = logging.getLogger(__name__)
+
+router = Router(name="errors")
+
+
+def _chat_id(event: ErrorEvent) -> int | None:
+    update = event.update
+    if update.message is not None:
+        return update.message.chat.id
+    callback = update.callback_query
+    if callback is not None and callback.message is not None:
+        return callback.message.chat.id
+    return None
+
+
+async def _reply(event: ErrorEvent, bot: Bot, text: str) -> None:
+    callback = event.update.callback_query
+    if callback is not None:
+        await bot.answer_callback_query(callback.id)
+    chat_id = _chat_id(event)
+    if chat_id is not None:
+        await bot.send_message(chat_id, text)
+
+
+@router.errors(ExceptionTypeFilter(InvalidInput))
+async def invalid_input(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
+    """Input a service rejected: show its message and ask again."""
+    l10n = l10n or texts("bot")
+    exc = event.exception
+    assert isinstance(exc, InvalidInput)
+    await _reply(event, bot, l10n.t("error-input", message=exc.message))
+
+
+@router.errors()
+async def unexpected_error(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
+    """Any other failure: apologise, keep the state, log the traceback (no personal data)."""
+    l10n = l10n or texts("bot")
+    log.error(
+        "handler failed on update %s: %s",
+        event.update.update_id,
+        type(event.exception).__name__,
+        exc_info=event.exception,
+    )
+    await _reply(event, bot, l10n.t("error-generic"))

@@ -1,0 +1,48 @@
+"""Commands that work in any state: ``/start``, ``/menu``, ``/help``, ``/cancel``.
+
+This router is included first, so a command wins over whatever flow is waiting for input.
+``/start`` and ``/menu`` leave the current flow but keep what was entered (a flow may offer
+to reuse it); ``/cancel`` clears the flow and its data and says so.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.keyboards.menu import main_menu
+from templates import Texts
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def cmd_start(message: Message, state: FSMContext, l10n: Texts) -> None:
+    """Greet and show the main menu."""
+    await state.set_state(None)
+    await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
+
+
+@router.message(Command("menu"))
+async def cmd_menu(message: Message, state: FSMContext, l10n: Texts) -> None:
+    """Show the main menu, leaving any flow."""
+    await state.set_state(None)
+    await message.answer(l10n.t("menu-prompt"), reply_markup=main_menu(l10n))
+
+
+@router.message(Command("help"))
+async def cmd_help(message: Message, l10n: Texts) -> None:
+    """Explain how to use the chat; the current flow stays where it is."""
+    await message.answer(l10n.t("help"))
+
+
+@router.message(Command("cancel"))
+async def cmd_cancel(message: Message, state: FSMContext, l10n: Texts) -> None:
+    """Stop the current flow, clear its data and show the menu."""
+    if await state.get_state() is None:
+        await message.answer(l10n.t("cancel-nothing"), reply_markup=main_menu(l10n))
+        return
+    await state.clear()
+    await message.answer(l10n.t("cancelled"), reply_markup=main_menu(l10n))

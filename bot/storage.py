@@ -1,0 +1,23 @@
+"""FSM storage: in memory for one process, Redis when several workers share conversations."""
+
+from __future__ import annotations
+
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage
+
+
+def make_storage(redis_url: str = "") -> BaseStorage:
+    """``MemoryStorage`` when ``redis_url`` is empty, else ``RedisStorage`` on that URL.
+
+    The Redis key builder keeps the destiny in the key, so side records (the idle
+    middleware's last-seen time) do not overwrite a conversation's data.
+
+    :param redis_url: ``redis://host:port/db`` or empty (``settings.redis_url``).
+    """
+    if not redis_url:
+        return MemoryStorage()
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(
+        redis_url, key_builder=DefaultKeyBuilder(prefix="jiuzhu", with_destiny=True)
+    )
