@@ -1,0 +1,92 @@
+"""Person inputs and the person facts the rules derive from them."""
+
+import numpy as np
+from openfisca_core.model_api import ETERNITY, MONTH, Enum, Variable, date
+
+from eligibility.entities import Person
+from eligibility.enums import DisabilityCategory
+
+
+class birth_date(Variable):
+    value_type = date
+    entity = Person
+    definition_period = ETERNITY
+    label = "出生日期"
+
+
+class age(Variable):
+    """Age in whole years on the first day of the month ([A] assumption: first day)."""
+
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "年龄（周岁, 当月1日）"
+
+    def formula(person, period, parameters):
+        birth = person("birth_date", period)
+        start = np.datetime64(str(period.start), "D")
+        y0 = start.astype("datetime64[Y]").astype(int)
+        m0 = start.astype("datetime64[M]").astype(int) % 12
+        d0 = (start - start.astype("datetime64[M]")).astype(int)
+        years = birth.astype("datetime64[Y]").astype(int)
+        months = birth.astype("datetime64[M]").astype(int) % 12
+        days = (birth - birth.astype("datetime64[M]")).astype(int)
+        before_birthday = (months > m0) | ((months == m0) & (days > d0))
+        return y0 - years - before_birthday
+
+
+class disability_category(Variable):
+    value_type = Enum
+    possible_values = DisabilityCategory
+    default_value = DisabilityCategory.none
+    entity = Person
+    definition_period = MONTH
+    label = "残疾类别"
+
+
+class disability_grade(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "残疾等级（1-4, 0 = 无残疾证）"
+
+
+class serious_illness(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "患当地认定的重特大疾病"
+
+
+class able_to_work(Variable):
+    value_type = bool
+    default_value = True
+    entity = Person
+    definition_period = MONTH
+    label = "有劳动能力（申报）"
+
+
+class student(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "在校学生"
+
+
+class has_supporter(Variable):
+    value_type = bool
+    default_value = True
+    entity = Person
+    definition_period = MONTH
+    label = "有具备赡养、抚养、扶养能力的法定义务人"
+
+
+class is_disabled(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "持残疾证（等级1-4）"
+
+    def formula(person, period, parameters):
+        grade = person("disability_grade", period)
+        return (grade >= 1) & (grade <= 4)
