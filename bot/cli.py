@@ -1,7 +1,71 @@
-"""Commands of the ``bot``  package (filled in by its issue)."""
+"""Commands of the ``bot`` package: ``jiuzhu chat`` and ``jiuzhu serve``."""
+
+from __future__ import annotations
+
+import asyncio
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the ``jiuzhu`` CLI."""
+
+    @app.command("chat")
+    def chat(
+        sender: str = typer.Option(
+            "terminal", "--sender", help="Who you are in this chat (a conversation per sender)."
+        ),
+    ) -> None:
+        """Chat with the assistant in the terminal (piped stdin: one line per turn)."""
+        asyncio.run(_chat(sender))
+
+    @app.command("serve")
+    def serve(
+        host: str | None = typer.Option(None, "--host", help="Default: JIUZHU_HOST or 127.0.0.1."),
+        port: int | None = typer.Option(None, "--port", help="Default: JIUZHU_PORT or 8080."),
+    ) -> None:
+        """Serve the REST channel (Rasa-compatible POST /webhooks/rest/webhook, GET /healthz)."""
+        from aiohttp import web
+
+        from jiuzhu.settings import get_settings
+
+        settings = get_settings()
+        web.run_app(
+            _rest_app(),
+            host=host or settings.host,
+            port=port or settings.port,
+            print=lambda line: typer.echo(line, err=True),
+        )
+
+
+async def _chat(sender: str) -> None:
+    from bot.app import create_app_context
+    from bot.channels.gateway import Gateway
+    from bot.channels.terminal import TerminalChat
+    from jiuzhu.settings import get_settings
+
+    settings = get_settings()
+    ctx = await create_app_context(settings)
+    try:
+        gateway = Gateway(ctx.dispatcher, channel="terminal")
+        await TerminalChat(gateway, sender, settings.data_dir / "downloads").run()
+    finally:
+        await ctx.close()
+
+
+async def _rest_app():  # -> web.Application; aiohttp's run_app awaits it
+    from bot.app import create_app_context
+    from bot.channels.gateway import Gateway
+    from bot.channels.rest import build_rest_app
+    from jiuzhu.settings import get_settings
+
+    settings = get_settings()
+    ctx = await create_app_context(settings)
+    token = settings.rest_token.get_secret_value() if settings.rest_token else None
+    app = build_rest_app(Gateway(ctx.dispatcher, channel="rest"), token=token)
+
+    async def close(_: object) -> None:
+        await ctx.close()
+
+    app.on_cleanup.append(close)
+    return app

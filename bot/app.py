@@ -1,0 +1,63 @@
+"""Wiring of one bot process: settings -> storage -> services -> Dispatcher.
+
+Every channel starts from :func:`create_app_context`::
+
+    ctx = await create_app_context(get_settings())
+    try:
+        gateway = Gateway(ctx.dispatcher, channel="rest")
+        ...
+    finally:
+        await ctx.close()
+
+To give handlers a service, build it here, register its cleanup on ``ctx.exit_stack``
+and put it in ``workflow_data`` under the name handlers will use as a parameter.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+
+from bot.dispatcher import build_dispatcher
+from bot.storage import make_storage
+from jiuzhu.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """What one process needs to run the dialogue.
+
+    :ivar workflow_data: the services handlers receive by name (``settings``...).
+    :ivar exit_stack: cleanups run by :meth:`close`, in reverse order of registration.
+    """
+
+    settings: Settings
+    storage: BaseStorage
+    dispatcher: Dispatcher
+    workflow_data: dict[str, Any] = field(default_factory=dict)
+    exit_stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    async def close(self) -> None:
+        """Close services and the FSM storage (idempotent)."""
+        await self.exit_stack.aclose()
+
+
+async def create_app_context(settings: Settings, **services: Any) -> AppContext:
+    """Build the storage, the services and the Dispatcher for ``settings``.
+
+    :param settings: usually :func:`jiuzhu.settings.get_settings`.
+    :param services: extra or replacement ``workflow_data`` (tests inject fakes here).
+    :returns: an :class:`AppContext`; call :meth:`AppContext.close` when done.
+    """
+    stack = AsyncExitStack()
+    storage = make_storage(settings.redis_url)
+    stack.push_async_callback(storage.close)
+    workflow_data: dict[str, Any] = {"settings": settings}
+    # Services join here (db sessionmaker, NLU engine...), each with its cleanup on `stack`.
+    workflow_data.update(services)
+    dispatcher = build_dispatcher(storage=storage, **workflow_data)
+    return AppContext(settings, storage, dispatcher, workflow_data, stack)
