@@ -24,10 +24,11 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each package owns its commands; imported here so `jiuzhu --help` lists them all.
+    from store.cli import register as register_store
+
     from bot.cli import register as register_bot
     from eligibility.cli import register as register_eligibility
     from nlu.cli import register as register_nlu
-    from store.cli import register as register_store
 
     for register in (register_store, register_eligibility, register_nlu, register_bot):
         register(app)
@@ -47,14 +48,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as e:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(e, click.ClickException):
+    except Exception as e:
+        # Usage errors of typer's bundled click carry their own message and exit code.
+        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
             e.show()
             sys.exit(e.exit_code)
-        raise
-    except SystemExit:
         raise
 
 

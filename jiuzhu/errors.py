@@ -27,6 +27,6 @@ class ConfigError(JiuzhuError):
 
 
 class InvalidInput(JiuzhuError):
-    """Input does not have the expected shape; the message names the field and what was expected."""
+    """Input has not the expected shape; the message names the field and what was expected."""
 
     exit_code = 2

@@ -57,7 +57,10 @@ class Settings(BaseSettings):
         try:
             return make_url(raw)
         except ArgumentError as e:
-            msg = f"JIUZHU_DATABASE_URL is not a database URL: expected sqlite:///PATH or postgresql://HOST/DB ({e})"
+            msg = (
+                "JIUZHU_DATABASE_URL is not a database URL: "
+                f"expected sqlite:///PATH or postgresql://HOST/DB ({e})"
+            )
             raise ConfigError(msg) from e
 
     @property

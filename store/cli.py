@@ -1,0 +1,93 @@
+"""Commands of the store: ``jiuzhu db upgrade|digest`` and ``jiuzhu demo-data``."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jiuzhu.settings import get_settings
+
+db_app = typer.Typer(help="Database schema and content.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Alembic revision to go to.")) -> None:
+    """Create or migrate the database schema (SQLite file by default)."""
+    from store.migrate import upgrade
+
+    upgrade(get_settings(), revision)
+    typer.echo(f"database at {revision}: {get_settings().sync_database_url.render_as_string()}")
+
+
+@db_app.command("digest")
+def db_digest() -> None:
+    """Print a SHA-256 of the database content (plain text of encrypted columns)."""
+    from store.demo.digest import content_digest
+    from store.session import make_sync_engine
+
+    with make_sync_engine(get_settings()).connect() as conn:
+        typer.echo(content_digest(conn))
+
+
+def demo_data(
+    families: int = typer.Option(2000, help="Synthetic families besides the four story families."),
+    seed: int = typer.Option(7, help="Same seed, same content."),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if families exist."),
+    list_fixtures: bool = typer.Option(
+        False, "--list-fixtures", help="Print the story families' synthetic identities and exit."
+    ),
+) -> None:
+    """Fill an empty database with deterministic synthetic department data."""
+    if list_fixtures:
+        _print_fixtures()
+        return
+    from sqlalchemy import func, select
+
+    from store.demo.generator import generate
+    from store.migrate import upgrade
+    from store.models import Family
+    from store.session import make_sync_engine
+
+    if families < 0:
+        from jiuzhu.errors import InvalidInput
+
+        msg = f"--families must be 0 or more, got {families}"
+        raise InvalidInput(msg)
+    settings = get_settings()
+    upgrade(settings)
+    engine = make_sync_engine(settings)
+    with engine.connect() as conn:
+        if if_empty and conn.execute(select(func.count()).select_from(Family)).scalar_one():
+            typer.echo("demo data already present; nothing to do")
+            return
+        started = time.perf_counter()
+        columns = (TextColumn("demo data"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=True) as progress:
+            task = progress.add_task("families", total=families)
+            stats = generate(
+                conn, families=families, seed=seed, on_chunk=lambda n: progress.advance(task, n)
+            )
+        seconds = time.perf_counter() - started
+    typer.echo(
+        f"wrote {stats.families} families, {stats.persons} people, {stats.rows} rows "
+        f"in {seconds:.1f} s ({stats.families / seconds:,.0f} families/s)"
+    )
+
+
+def _print_fixtures() -> None:
+    from store.demo.fixtures import FIXTURES
+    from store.pii import mask_phone
+
+    for family in FIXTURES:
+        typer.echo(f"story {family.story}: {family.summary} (region {family.region_code}, {family.area})")
+        for m in family.members:
+            phone = f"  phone {m.phone} ({mask_phone(m.phone)})" if m.phone else ""
+            typer.echo(f"  {m.relation:<9} {m.name}  {m.id_number}{phone}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``db`` and ``demo-data`` to the ``jiuzhu`` CLI."""
+    app.add_typer(db_app, name="db")
+    app.command("demo-data")(demo_data)

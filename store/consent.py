@@ -1,0 +1,81 @@
+"""Granting, finding and revoking consents (一证一书).
+
+Consent lasts ``CONSENT_VALID_DAYS`` unless revoked. [A] 365 days is an assumption: the
+authorization forms we read cover "the application and its reviews" without a fixed term.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.base import utcnow
+from store.models import Consent
+
+CONSENT_VALID_DAYS = 365
+GRANTORS = ("self", "guardian")
+
+
+async def grant_consent(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    text_version: str,
+    text_sha256: str,
+    channel: str,
+    granted_by: str = "self",
+    guardian_person_id: int | None = None,
+    at: datetime | None = None,
+) -> Consent:
+    """Record a consent and flush it.
+
+    :param granted_by: ``self`` or ``guardian`` (then ``guardian_person_id`` is required).
+    :raises ValueError: for an unknown grantor or a guardian consent without the guardian.
+    """
+    if granted_by not in GRANTORS or (granted_by == "guardian") != (
+        guardian_person_id is not None
+    ):
+        msg = f"granted_by must be one of {GRANTORS}, with guardian_person_id for a guardian"
+        raise ValueError(msg)
+    at = at or utcnow()
+    consent = Consent(
+        person_id=person_id,
+        text_version=text_version,
+        text_sha256=text_sha256,
+        channel=channel,
+        granted_by=granted_by,
+        guardian_person_id=guardian_person_id,
+        granted_at=at,
+        expires_at=at + timedelta(days=CONSENT_VALID_DAYS),
+    )
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def valid_consent(
+    session: AsyncSession, person_id: int, at: datetime | None = None
+) -> Consent | None:
+    """The newest consent of ``person_id`` valid at ``at`` (default now), or None."""
+    at = at or utcnow()
+    rows = await session.scalars(
+        select(Consent)
+        .where(Consent.person_id == person_id, Consent.revoked_at.is_(None))
+        .order_by(Consent.granted_at.desc())
+    )
+    return next((c for c in rows if c.is_valid(at)), None)
+
+
+async def revoke_consents(
+    session: AsyncSession, person_ids: list[int], at: datetime | None = None
+) -> int:
+    """Revoke every unrevoked consent of these persons; returns how many were revoked."""
+    result = await session.execute(
+        update(Consent)
+        .where(Consent.person_id.in_(person_ids), Consent.revoked_at.is_(None))
+        .values(revoked_at=at or utcnow())
+    )
+    await session.flush()
+    return result.rowcount or 0

@@ -1,0 +1,84 @@
+"""Encryption and keyed hashes for personal data (PIPL art. 28: ID numbers are sensitive).
+
+ID numbers, names and phone numbers are stored as AES-256-GCM ciphertext (random 96-bit
+nonce per value) and looked up by HMAC-SHA256 of the normalised value. Both keys are derived
+from ``JIUZHU_SECRET_KEY`` with HKDF-SHA256, so one secret is all an operator keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from jiuzhu.errors import ConfigError
+
+_NONCE = 12
+
+
+def _derive(secret: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jiuzhu", info=purpose).derive(secret)
+
+
+class Vault:
+    """Encrypts, decrypts and hashes personal data with keys derived from one secret.
+
+    :param secret: the operator's key material (at least 16 bytes).
+    :raises ConfigError: when the secret is too short.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            msg = "JIUZHU_SECRET_KEY must be at least 16 characters"
+            raise ConfigError(msg)
+        self._aead = AESGCM(_derive(secret, b"encryption"))
+        self._hmac_key = _derive(secret, b"lookup")
+
+    def encrypt(self, plaintext: str) -> bytes:
+        """``nonce || ciphertext || tag`` of the UTF-8 text."""
+        nonce = os.urandom(_NONCE)
+        return nonce + self._aead.encrypt(nonce, plaintext.encode(), None)
+
+    def decrypt(self, blob: bytes) -> str:
+        """The text :meth:`encrypt` was given.
+
+        :raises ConfigError: when the blob was encrypted under another secret.
+        """
+        try:
+            return self._aead.decrypt(blob[:_NONCE], blob[_NONCE:], None).decode()
+        except InvalidTag as e:
+            msg = "cannot decrypt personal data: JIUZHU_SECRET_KEY is not the key used to store it"
+            raise ConfigError(msg) from e
+
+    def lookup_hash(self, kind: str, value: str) -> str:
+        """64 hex characters: HMAC-SHA256 over ``kind:value``, for exact-match lookups."""
+        return hmac.new(self._hmac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+_vault: Vault | None = None
+
+
+def configure_vault(secret: bytes) -> Vault:
+    """Install the process-wide vault (tests and the CLI call it with the settings' secret)."""
+    global _vault
+    _vault = Vault(secret)
+    _default_vault.cache_clear()
+    return _vault
+
+
+@lru_cache(maxsize=1)
+def _default_vault() -> Vault:
+    from jiuzhu.settings import get_settings
+
+    return Vault(get_settings().secret())
+
+
+def vault() -> Vault:
+    """The configured vault, or one built from the process settings on first use."""
+    return _vault or _default_vault()

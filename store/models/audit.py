@@ -1,0 +1,55 @@
+"""Audit log of department reads, conversation transcripts and the SMS outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.base import Base, Encrypted, LookupHash, UTCDateTime, utcnow
+
+
+class AuditLog(Base):
+    """One read of department data, allowed or denied (PIPL art. 55–56: kept ≥ 3 years).
+
+    ``person_hash`` is the keyed hash of the person's ID number, never the number itself;
+    ``record_kinds`` is a comma-separated list of :data:`store.models.records.RECORD_MODELS` keys.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    person_hash: Mapped[str] = mapped_column(LookupHash, index=True)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
+    record_kinds: Mapped[str] = mapped_column(String(400))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+
+
+class Transcript(Base):
+    """One chat message, in or out; ``text`` is masked for PII, then encrypted."""
+
+    __tablename__ = "transcript"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_hash: Mapped[str] = mapped_column(LookupHash, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Encrypted)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmsOutbox(Base):
+    """Text messages waiting for the SMS gateway (the embedded default only stores them)."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(Encrypted)
+    text: Mapped[str] = mapped_column(Encrypted)
+    purpose: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,113 @@
+"""Personal identifiers: validation of resident ID numbers and masking for display and logs.
+
+ID numbers follow GB 11643-1999: 6-digit region code, 8-digit birth date, 3-digit sequence
+(odd = male), ISO 7064 MOD 11-2 check character. Validation uses python-stdnum
+(``stdnum.cn.ric``); a region code it does not know for the birth year is only a warning,
+because real people still carry codes of regions that were later renamed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+from jiuzhu.errors import InvalidInput
+
+
+class InvalidIdNumber(InvalidInput):
+    """A resident ID number that cannot be right; the message says why and what is expected."""
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    """A checksum-valid resident ID number.
+
+    :ivar value: 18 characters, upper-case ``X`` check character.
+    :ivar birth_date: from digits 7–14.
+    :ivar sex: ``"M"`` (odd sequence) or ``"F"``.
+    :ivar region_code: the 6-digit administrative code it opens with.
+    :ivar warning: set when the region code is unknown for the birth year (still accepted).
+    """
+
+    value: str
+    birth_date: date
+    sex: str
+    region_code: str
+    warning: str | None = None
+
+    @property
+    def masked(self) -> str:
+        """``4418**********002X``: the first 4 and last 4 characters."""
+        return mask_id_number(self.value)
+
+
+def normalise_id_number(raw: str) -> str:
+    """Full-width to half-width (NFKC), spaces and dashes removed, ``x`` upper-cased."""
+    text = unicodedata.normalize("NFKC", raw)
+    return "".join(ch for ch in text if ch not in " \t-_").upper()
+
+
+def parse_id_number(raw: str) -> IdNumber:
+    """Validate a resident ID number.
+
+    :param raw: what the person typed; full-width digits, spaces and a lowercase ``x`` are fine.
+    :raises InvalidIdNumber: wrong length, characters, birth date or check character.
+    """
+    number = normalise_id_number(raw)
+    expected = "身份证号码应为18位：17位数字加最后一位数字或X"
+    if len(number) != 18:
+        raise InvalidIdNumber(f"身份证号码有{len(number)}位，{expected}")
+    if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+        raise InvalidIdNumber(f"身份证号码含有不正确的字符，{expected}")
+    try:
+        birth = ric.get_birth_date(number)
+    except stdnum_errors.ValidationError as e:
+        raise InvalidIdNumber("身份证号码中的出生日期（第7–14位）不是有效日期") from e
+    if ric.calc_check_digit(number) != number[17]:
+        raise InvalidIdNumber("身份证号码最后一位校验码不对，请逐位核对后再输入")
+    warning = None
+    try:
+        ric.validate(number)
+    except stdnum_errors.InvalidComponent:
+        warning = "region code unknown for the birth year"
+    except stdnum_errors.ValidationError as e:
+        raise InvalidIdNumber(f"身份证号码无效：{e}") from e
+    sex = "M" if int(number[16]) % 2 else "F"
+    return IdNumber(number, birth, sex, number[:6], warning)
+
+
+def id_check_character(first17: str) -> str:
+    """The GB 11643-1999 check character for 17 digits (used by the demo-data generator)."""
+    return ric.calc_check_digit(first17 + "0")  # stdnum expects a placeholder check character
+
+
+def mask_id_number(value: str) -> str:
+    """``4418**********002X``; short or odd input is masked whole."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``138****5678`` for an 11-digit mobile number; anything else keeps only its last 2."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * max(len(digits) - 2, 0) + digits[-2:]
+
+
+def mask_name(value: str) -> str:
+    """``林*`` / ``欧阳**``: the surname (1 character, 2 for known compound surnames) and stars."""
+    if not value:
+        return ""
+    keep = 2 if value[:2] in _COMPOUND_SURNAMES and len(value) > 2 else 1
+    return value[:keep] + "*" * (len(value) - keep)
+
+
+_COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 南宫".split()
+)
