@@ -44,7 +44,8 @@ def make_demo_router(log: list[str]) -> Router:
     async def demo_start(message: Message, state: FSMContext) -> None:
         await state.set_state(Demo.number)
         skip = InlineKeyboardButton(text="跳过", callback_data="demo:skip")
-        await message.answer("demo: a number please", reply_markup=Markup(inline_keyboard=[[skip]]))
+        markup = Markup(inline_keyboard=[[skip]])
+        await message.answer("demo: a number please", reply_markup=markup)
 
     @router.message(Demo.number, F.text == "bad")
     async def demo_bad(message: Message) -> None:
