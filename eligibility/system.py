@@ -48,6 +48,11 @@ class JiuzhuTaxBenefitSystem(TaxBenefitSystem):
         self.add_variables_from_directory(str(VARIABLES))
         self.load_parameters(str(PARAMETERS))
 
+    def get_package_metadata(self) -> dict[str, str]:
+        """Name and location of this system (OpenFisca asks; we are not a pip package)."""
+        return {"name": "jiuzhu-eligibility", "version": RULES_VERSION,
+                "repository_url": "", "location": str(ROOT.parent)}
+
 
 @cache
 def tax_benefit_system() -> JiuzhuTaxBenefitSystem:

@@ -1,0 +1,55 @@
+"""Answers to policy questions without a family: the local standard and the lines built on it.
+
+For the chat ("广州的低保标准是多少？"). Same parameters and resolution order as the pre-check.
+"""
+
+from __future__ import annotations
+
+import re
+
+from openfisca_core import periods
+
+from eligibility import standard
+from eligibility.regions import is_guangdong_code
+from eligibility.system import tax_benefit_system
+from jiuzhu.errors import InvalidInput
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _check(region: str, area: str, period: str) -> None:
+    if not is_guangdong_code(region):
+        msg = f"region: expected a Guangdong 6-digit code like 440106, got {region!r}"
+        raise InvalidInput(msg)
+    if area not in {"urban", "rural"}:
+        msg = f"area: expected 'urban' or 'rural', got {area!r}"
+        raise InvalidInput(msg)
+    if not _PERIOD.match(period) or period < "2021-01":
+        msg = f"period: expected a month YYYY-MM from 2021-01, got {period!r}"
+        raise InvalidInput(msg)
+
+
+def dibao_standard(region: str, area: str, period: str) -> tuple[float, str]:
+    """``(yuan per person per month, source)`` where source is ``region``, ``prefecture`` or
+    ``tier_floor`` (parameters/dibao/standard; RULES.md § Guangdong).
+
+    :raises InvalidInput: bad region code, area or period.
+    """
+    _check(region, area, period)
+    node = tax_benefit_system().parameters(periods.period(period).start).dibao.standard
+    value, source = standard.resolve_one(node, int(region), area == "rural")
+    return value, standard.SOURCES[source]
+
+
+def marginal_line(region: str, area: str, period: str) -> float:
+    """低保边缘 income line: 1.5 × the standard (yuan/person/month; income must be below it)."""
+    value, _ = dibao_standard(region, area, period)
+    p = tax_benefit_system().parameters(periods.period(period).start)
+    return round(value * float(p.marginal.income_multiple), 2)
+
+
+def tekun_standard(region: str, area: str, period: str) -> float:
+    """特困 basic living standard: 1.6 × the standard, whole yuan ([A] rounding)."""
+    value, _ = dibao_standard(region, area, period)
+    p = tax_benefit_system().parameters(periods.period(period).start)
+    return float(int(value * float(p.tekun.standard_multiple) + 0.5))

@@ -1,0 +1,242 @@
+"""Every reason code a pre-check can give, in one place, and how each program's are chosen.
+
+A reason is ``{"code": <snake_case>, <figure>: <value>, ...}``: the rule that decided and the
+figures it compared. Amounts are yuan per month unless the name says otherwise. Texts for
+people are in ``templates/zh_CN/eligibility.yml`` under ``reason-<code with dashes>``.
+
+=====================================  ============================================================
+code                                   meaning (figures)
+=====================================  ============================================================
+income_below_standard                  per-capita income < local dibao standard (per_capita_income,
+                                       standard) — 审核确认办法 art. 3/13: 低于 (<)
+income_not_below_standard              per-capita income ≥ the standard
+                                       (per_capita_income, standard)
+income_below_marginal_line             standard ≤ per-capita income < 1.5 × standard
+                                       (per_capita_income, standard, marginal_line) — 低于1.5倍 (<)
+income_not_below_marginal_line         per-capita income ≥ 1.5 × standard
+                                       (per_capita_income, marginal_line)
+income_below_standard_dibao_applies    marginal: income is below the standard, so dibao is the
+                                       program to assess (per_capita_income, standard)
+property_test_passed                   property within limits (financial_assets_per_capita,
+                                       financial_assets_limit, residential_properties)
+financial_assets_above_limit           per-capita financial assets > 24 × urban standard
+                                       (financial_assets_per_capita, financial_assets_limit,
+                                       multiple, standard_urban) — 不超过 (≤ passes)
+too_many_residential_properties        counted houses > 1 (residential_properties, limit)
+nonresidential_property                shop/garage/parking/office owned (nonresidential_properties,
+                                       limit)
+motor_vehicle                          a car, truck or van (motor_vehicles, limit)
+business_registration                  a registration that is not micro, has employees or sells
+                                       luxury goods (businesses)
+business_needs_home_visit              micro business, no employees, no luxury goods: a reason to
+                                       visit, not to refuse (businesses)
+business_not_micro_after_visit         the visit found the business is not a micro shop
+                                       (businesses)
+business_cleared_by_visit              the visit confirmed a micro shop and the income (businesses)
+single_inclusion                       member(s) of a marginal family with severe disability or
+                                       serious illness get the full standard alone
+                                       (members, standard)
+not_marginal_family                    单独纳入 needs a marginal family
+no_member_severe                       no member with grade 1–2 disability, intellectual/mental
+                                       grade ≤ 4 or serious illness
+tekun_conditions_met                   unable to work, income below the standard, no able supporter
+                                       (members, tekun_standard)
+no_member_unable_to_work               nobody is ≥ 60, < 16 or disabled as 特困 art. 7 lists
+supporter_available                    every member unable to work has an able legal supporter
+own_income_not_below_standard          the person's own income ≥ the standard (standard)
+disabled_member_in_assisted_family     disabled member(s) of a dibao/marginal family
+                                       (members, amount_per_person)
+no_disabled_member                     nobody holds a disability certificate
+family_not_assisted                    the family is neither dibao nor marginal
+severe_disability_grade_1_2            member(s) with disability grade 1 or 2
+                                       (members, amount_per_person)
+no_member_grade_1_2                    nobody has a grade 1–2 disability
+premium_fully_subsidised               特困 / dibao / included alone: whole premium paid (members)
+marginal_premium_set_by_city           marginal family: the city sets the subsidy (members)
+=====================================  ============================================================
+
+Flags (``flags`` in the result): ``business_registration`` (action ``home_visit``) and
+``member_unverified`` (action ``obtain_consent``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+REASON_CODES: tuple[str, ...] = (
+    "income_below_standard",
+    "income_not_below_standard",
+    "income_below_marginal_line",
+    "income_not_below_marginal_line",
+    "income_below_standard_dibao_applies",
+    "property_test_passed",
+    "financial_assets_above_limit",
+    "too_many_residential_properties",
+    "nonresidential_property",
+    "motor_vehicle",
+    "business_registration",
+    "business_needs_home_visit",
+    "business_not_micro_after_visit",
+    "business_cleared_by_visit",
+    "single_inclusion",
+    "not_marginal_family",
+    "no_member_severe",
+    "tekun_conditions_met",
+    "no_member_unable_to_work",
+    "supporter_available",
+    "own_income_not_below_standard",
+    "disabled_member_in_assisted_family",
+    "no_disabled_member",
+    "family_not_assisted",
+    "severe_disability_grade_1_2",
+    "no_member_grade_1_2",
+    "premium_fully_subsidised",
+    "marginal_premium_set_by_city",
+)
+
+FLAG_CODES: tuple[str, ...] = ("business_registration", "member_unverified")
+
+Reason = dict[str, Any]
+
+
+def _r(code: str, **figures: Any) -> Reason:
+    assert code in REASON_CODES, code
+    return {"code": code, **figures}
+
+
+def _money(x: float) -> float:
+    return round(float(x), 2)
+
+
+def property_reasons(f: Any, *, passed_too: bool) -> list[Reason]:
+    """Reasons of the property test for family view ``f`` (see ``service._FamilyView``)."""
+    out: list[Reason] = []
+    if f.fails_financial_assets:
+        out.append(_r("financial_assets_above_limit",
+                      financial_assets_per_capita=_money(f.financial_assets_per_capita),
+                      financial_assets_limit=_money(f.financial_assets_limit),
+                      multiple=f.financial_assets_multiple,
+                      standard_urban=_money(f.dibao_standard_urban)))
+    if f.fails_residential:
+        out.append(_r("too_many_residential_properties",
+                      residential_properties=f.counted_residential_properties,
+                      limit=f.max_residential_properties))
+    if f.fails_nonresidential:
+        out.append(_r("nonresidential_property",
+                      nonresidential_properties=f.nonresidential_properties,
+                      limit=f.max_nonresidential_properties))
+    if f.fails_vehicles:
+        out.append(_r("motor_vehicle", motor_vehicles=f.counted_motor_vehicles,
+                      limit=f.max_motor_vehicles))
+    if f.fails_business:
+        code = ("business_not_micro_after_visit" if f.business_reviewable
+                else "business_registration")
+        out.append(_r(code, businesses=f.business_count))
+    if f.business_visit_pending:
+        out.append(_r("business_needs_home_visit", businesses=f.business_count))
+    if f.business_cleared_by_visit:
+        out.append(_r("business_cleared_by_visit", businesses=f.business_count))
+    if passed_too and f.property_status == "eligible":
+        out.append(_r("property_test_passed",
+                      financial_assets_per_capita=_money(f.financial_assets_per_capita),
+                      financial_assets_limit=_money(f.financial_assets_limit),
+                      residential_properties=f.counted_residential_properties))
+    return out
+
+
+def dibao(f: Any) -> list[Reason]:
+    """Income against the standard, then the property test."""
+    figures = {"per_capita_income": _money(f.per_capita_income),
+               "standard": _money(f.dibao_standard)}
+    if not f.dibao_income_test:
+        return [_r("income_not_below_standard", **figures)]
+    return [_r("income_below_standard", **figures), *property_reasons(f, passed_too=True)]
+
+
+def low_income_marginal(f: Any) -> list[Reason]:
+    """Income between the standard and 1.5 ×, then the property test."""
+    income = _money(f.per_capita_income)
+    if f.dibao_income_test:
+        return [_r("income_below_standard_dibao_applies", per_capita_income=income,
+                   standard=_money(f.dibao_standard))]
+    if not f.marginal_income_test:
+        return [_r("income_not_below_marginal_line", per_capita_income=income,
+                   marginal_line=_money(f.marginal_line))]
+    return [_r("income_below_marginal_line", per_capita_income=income,
+               standard=_money(f.dibao_standard), marginal_line=_money(f.marginal_line)),
+            *property_reasons(f, passed_too=True)]
+
+
+def dibao_single(f: Any) -> list[Reason]:
+    """Severe members of a marginal family, full standard each."""
+    members = f.members_with("dibao_single")
+    if members:
+        return [_r("single_inclusion", members=members, standard=_money(f.dibao_standard)),
+                *property_reasons(f, passed_too=False)]
+    if not f.any_person("severe_for_single_inclusion"):
+        return [_r("no_member_severe")]
+    return [_r("not_marginal_family"), *low_income_marginal(f)]
+
+
+def tekun(f: Any) -> list[Reason]:
+    """Unable to work, own income below the standard, no able supporter; property test."""
+    members = f.members_with("tekun")
+    if members:
+        return [_r("tekun_conditions_met", members=members,
+                   tekun_standard=_money(f.tekun_standard)),
+                *property_reasons(f, passed_too=False)]
+    unable = f.person_mask("unable_to_work")
+    if not unable.any():
+        return [_r("no_member_unable_to_work")]
+    no_supporter = unable & ~f.person_mask("has_supporter")
+    if not no_supporter.any():
+        return [_r("supporter_available")]
+    if not (no_supporter & f.person_mask("tekun_income_test")).any():
+        return [_r("own_income_not_below_standard", standard=_money(f.dibao_standard))]
+    return property_reasons(f, passed_too=False)
+
+
+def disability_living_subsidy(f: Any) -> list[Reason]:
+    """Disabled members of a dibao or marginal family."""
+    members = f.members_with("disability_living_subsidy")
+    if members:
+        return [_r("disabled_member_in_assisted_family", members=members,
+                   amount_per_person=_money(f.living_subsidy))]
+    if not f.any_person("is_disabled"):
+        return [_r("no_disabled_member")]
+    return [_r("family_not_assisted")]
+
+
+def disability_care_subsidy(f: Any) -> list[Reason]:
+    """Members with disability grade 1–2."""
+    members = f.members_with("disability_care_subsidy")
+    if members:
+        return [_r("severe_disability_grade_1_2", members=members,
+                   amount_per_person=_money(f.care_subsidy))]
+    return [_r("no_member_grade_1_2")]
+
+
+def medical_insurance_subsidy(f: Any) -> list[Reason]:
+    """Full premium for 特困/dibao/included alone; marginal families: set by the city."""
+    out: list[Reason] = []
+    full = f.members_with("medical_full")
+    if full:
+        out.append(_r("premium_fully_subsidised", members=full))
+    if f.low_income_marginal_status in {"eligible", "needs_home_visit"}:
+        rest = [m for m in f.member_ids if m not in full]
+        if rest:
+            out.append(_r("marginal_premium_set_by_city", members=rest))
+    return out or [_r("family_not_assisted")]
+
+
+#: program code -> function choosing its reasons
+BY_PROGRAM: dict[str, Callable[[Any], list[Reason]]] = {
+    "dibao": dibao,
+    "low_income_marginal": low_income_marginal,
+    "dibao_single": dibao_single,
+    "tekun": tekun,
+    "disability_living_subsidy": disability_living_subsidy,
+    "disability_care_subsidy": disability_care_subsidy,
+    "medical_insurance_subsidy": medical_insurance_subsidy,
+}
