@@ -108,10 +108,9 @@ class TestWebhook:
             assert resp.status == 200
             assert resp.content_type == "application/pdf"
             assert await resp.read() == b"%PDF-1.4 demo"
-        async with aiohttp.ClientSession() as http:
-            async with http.get(base + doc["url"] + "x") as resp:
-                assert resp.status == 404
-                assert "error" in await resp.json()
+        async with aiohttp.ClientSession() as http, http.get(base + doc["url"] + "x") as resp:
+            assert resp.status == 404
+            assert "error" in await resp.json()
 
     async def test_healthz(self, base: str) -> None:
         async with aiohttp.ClientSession() as http, http.get(base + "/healthz") as resp:

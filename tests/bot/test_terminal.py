@@ -1,0 +1,105 @@
+"""``jiuzhu chat`` and ``jiuzhu serve`` as real subprocesses.
+
+They run as ``python -m bot`` (the same commands ``jiuzhu`` registers), so they do not
+depend on the other packages' commands being importable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from templates import texts
+
+L10N = texts("bot")
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # each subprocess imports aiogram (~3 s)
+
+
+def chat(stdin: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+    )
+
+
+def test_piped_chat_one_line_per_turn_numbers_press_buttons(tmp_path: Path) -> None:
+    result = chat("\n3\n\n/help\n你好\n/cancel\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # The chat opens with the welcome and the numbered menu.
+    assert out.startswith(L10N.t("welcome"))
+    assert "  [1] 查看我的待遇\n" in out and "  [6] 转人工\n" in out
+    # "3" pressed the third button; empty lines were ignored (no extra turns).
+    assert "> 3 → 申请进度\n" + L10N.t("menu-placeholder", choice="申请进度") in out
+    assert out.count("> ") == 4
+    assert L10N.t("help") in out
+    assert L10N.t("not-understood") in out
+    assert L10N.t("cancel-nothing") in out
+    assert "Traceback" not in result.stderr
+
+
+def test_a_number_without_buttons_on_screen_is_text(tmp_path: Path) -> None:
+    result = chat("/help\n1\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "> 1\n" + L10N.t("not-understood") in result.stdout
+
+
+def test_empty_stdin_exits_after_the_welcome(tmp_path: Path) -> None:
+    result = chat("", tmp_path, "--sender", "13800000000")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(L10N.t("welcome"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_over_http_with_token(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REST_TOKEN": "t0ken",
+           "JIUZHU_REDIS_URL": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as resp:
+                    assert json.load(resp) == {"status": "ok"}
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        body = json.dumps({"sender": "alice", "message": "/start"}).encode()
+        request = urllib.request.Request(base + "/webhooks/rest/webhook", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(request, timeout=5)
+            raise AssertionError("expected 401 without the token")
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
+        request.add_header("Authorization", "Bearer t0ken")
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            [reply] = json.load(resp)
+        assert reply["text"] == L10N.t("welcome")
+        assert len(reply["buttons"]) == 6
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
