@@ -81,7 +81,8 @@ def _print_fixtures() -> None:
     from store.pii import mask_phone
 
     for family in FIXTURES:
-        typer.echo(f"story {family.story}: {family.summary} (region {family.region_code}, {family.area})")
+        where = f"region {family.region_code}, {family.area}"
+        typer.echo(f"story {family.story}: {family.summary} ({where})")
         for m in family.members:
             phone = f"  phone {m.phone} ({mask_phone(m.phone)})" if m.phone else ""
             typer.echo(f"  {m.relation:<9} {m.name}  {m.id_number}{phone}")

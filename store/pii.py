@@ -69,13 +69,13 @@ def parse_id_number(raw: str) -> IdNumber:
         raise InvalidIdNumber("身份证号码中的出生日期（第7–14位）不是有效日期") from e
     if ric.calc_check_digit(number) != number[17]:
         raise InvalidIdNumber("身份证号码最后一位校验码不对，请逐位核对后再输入")
+    if number[:2] not in _PROVINCES:
+        raise InvalidIdNumber("身份证号码前两位不是有效的省份代码")
     warning = None
     try:
         ric.validate(number)
-    except stdnum_errors.InvalidComponent:
+    except Exception:  # stdnum raises InvalidComponent, or KeyError for some codes
         warning = "region code unknown for the birth year"
-    except stdnum_errors.ValidationError as e:
-        raise InvalidIdNumber(f"身份证号码无效：{e}") from e
     sex = "M" if int(number[16]) % 2 else "F"
     return IdNumber(number, birth, sex, number[:6], warning)
 
@@ -107,6 +107,12 @@ def mask_name(value: str) -> str:
     keep = 2 if value[:2] in _COMPOUND_SURNAMES and len(value) > 2 else 1
     return value[:keep] + "*" * (len(value) - keep)
 
+
+# Province-level codes of GB/T 2260 (the first two digits of every ID number).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82".split()
+)
 
 _COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 南宫".split()

@@ -133,16 +133,17 @@ def generate(
     return stats
 
 
-def _person_row(ids: _Ids, name: str, id_number: str, phone: str | None) -> dict[str, Any]:
-    parsed = parse_id_number(id_number)
+def _person_row(
+    ids: _Ids, name: str, id_number: str, phone: str | None, born: date, male: bool
+) -> dict[str, Any]:
     return {
         "id": ids.take("person"),
         "id_number": id_number,
         "id_number_hash": vault().lookup_hash("id_number", id_number),
         "name": name,
         "phone": phone,
-        "birth_date": parsed.birth_date,
-        "sex": parsed.sex,
+        "birth_date": born,
+        "sex": "M" if male else "F",
         "created_at": DEMO_AS_OF,
     }
 
@@ -162,7 +163,10 @@ def _write_fixture(writer: BulkWriter, ids: _Ids, fixture: FixtureFamily, stats:
                           "area": fixture.area, "created_at": DEMO_AS_OF})  # fmt: skip
     person_ids = []
     for member in fixture.members:
-        person = _person_row(ids, member.name, member.id_number, member.phone)
+        parsed = parse_id_number(member.id_number)
+        person = _person_row(
+            ids, member.name, member.id_number, member.phone, parsed.birth_date, parsed.sex == "M"
+        )
         person_ids.append(person["id"])
         writer.add("person", person)
         writer.add("family_member", {"id": ids.take("family_member"), "family_id": family_id,
@@ -331,12 +335,12 @@ def _write_synthetic(writer: BulkWriter, ids: _Ids, family: _Family, stats: Demo
                           "created_at": DEMO_AS_OF})  # fmt: skip
     person_ids = []
     for index, m in enumerate(family.members):
-        id_number, _ = ids.id_number(family.region_code, DEMO_AS_OF.year - m.age - 1, m.male)
+        id_number, born = ids.id_number(family.region_code, DEMO_AS_OF.year - m.age - 1, m.male)
         phone = None if m.age < 16 else f"1{3 + (family_id + index) % 7}{(family_id * 7919 + index) % 10**9:09d}"
         name = _SURNAMES[(family_id * 31 + index) % len(_SURNAMES)] + "".join(
             _GIVEN[(family_id * k + index * 13) % len(_GIVEN)] for k in (17, 23)[: 1 + family_id % 2]
         )
-        person = _person_row(ids, name, id_number, phone)
+        person = _person_row(ids, name, id_number, phone, born, m.male)
         person_ids.append(person["id"])
         writer.add("person", person)
         writer.add("family_member", {"id": ids.take("family_member"), "family_id": family_id,

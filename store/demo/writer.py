@@ -24,19 +24,18 @@ class BulkWriter:
     def __init__(self, conn: Connection, tables: list[Table]) -> None:
         self.conn = conn
         self.tables = tables
-        self.columns = {t.name: [c.name for c in t.columns] for t in tables}
-        dialect = conn.dialect
-        # Scalar column defaults (``default=False``...) apply to rows that leave them out.
-        self.defaults = {
-            t.name: {
-                c.name: c.default.arg
+        # Per table: (column, scalar default, bind processor). Defaults apply to rows that
+        # leave a column out; processors encrypt, and store dates as SQLAlchemy reads them.
+        self.specs = {
+            t.name: [
+                (
+                    c.name,
+                    c.default.arg if c.default is not None and c.default.is_scalar else None,
+                    c.type._cached_bind_processor(conn.dialect),
+                )
                 for c in t.columns
-                if c.default is not None and c.default.is_scalar
-            }
+            ]
             for t in tables
-        }
-        self.processors = {
-            t.name: [c.type._cached_bind_processor(dialect) for c in t.columns] for t in tables
         }
         self.rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self.postgres = conn.dialect.name == "postgresql"
@@ -44,24 +43,26 @@ class BulkWriter:
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         """Queue one row; columns it does not name take their scalar default, else NULL."""
-        row = self.defaults[table] | row
-        self.rows[table].append(
-            tuple(
-                value if proc is None or value is None else proc(value)
-                for value, proc in zip(
-                    (row.get(c) for c in self.columns[table]), self.processors[table], strict=True
-                )
-            )
-        )
+        values = []
+        for name, default, process in self.specs[table]:
+            value = row.get(name, default)
+            if value is not None and process is not None:
+                value = process(value)
+            values.append(value)
+        self.rows[table].append(tuple(values))
 
     def flush(self) -> None:
         """Write every queued row, parents before children."""
+        # Rows go through the DBAPI connection directly (executemany / COPY) for speed; begin
+        # through SQLAlchemy first so the caller's ``conn.commit()`` really commits them.
+        if not self.conn.in_transaction():
+            self.conn.begin()
         raw = self.conn.connection.driver_connection
         for table in self.tables:
             rows = self.rows.pop(table.name, None)
             if not rows:
                 continue
-            cols = self.columns[table.name]
+            cols = [name for name, _, _ in self.specs[table.name]]
             if self.postgres:
                 quoted = ", ".join(f'"{c}"' for c in cols)
                 sql = f'COPY "{table.name}" ({quoted}) FROM STDIN'

@@ -1,0 +1,67 @@
+"""Shared fixtures: a migrated database on SQLite (a temp file) and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from jiuzhu.settings import Settings
+from store.crypto import configure_vault
+from store.migrate import upgrade
+from store.session import make_async_engine, make_sessionmaker, make_sync_engine
+
+TEST_SECRET = "test-secret-key-for-jiuzhu-tests-only"
+POSTGRES_URL = os.environ.get(
+    "JIUZHU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(autouse=True)
+def _vault() -> None:
+    configure_vault(TEST_SECRET.encode())
+
+
+def reset_postgres(url: str) -> None:
+    """Drop every table of the test database (its ``public`` schema)."""
+    engine = make_sync_engine(Settings(database_url=url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def migrated(backend: str, tmp_path: Path) -> Settings:
+    """Settings for a freshly migrated, empty database: ``sqlite`` (a temp file) or ``postgres``."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jiuzhu.db'}"
+    else:
+        url = POSTGRES_URL
+        reset_postgres(url)
+    settings = Settings(database_url=url, data_dir=tmp_path, secret_key=TEST_SECRET)
+    upgrade(settings)
+    return settings
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a freshly migrated database of each backend."""
+    return migrated(request.param, tmp_path)
+
+
+@pytest.fixture
+def sync_engine(db_settings: Settings) -> Iterator[Engine]:
+    engine = make_sync_engine(db_settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+async def sessionmaker(db_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_async_engine(db_settings)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
