@@ -24,11 +24,10 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each package owns its commands; imported here so `jiuzhu --help` lists them all.
-    from store.cli import register as register_store
-
     from bot.cli import register as register_bot
     from eligibility.cli import register as register_eligibility
     from nlu.cli import register as register_nlu
+    from store.cli import register as register_store
 
     for register in (register_store, register_eligibility, register_nlu, register_bot):
         register(app)

@@ -36,7 +36,7 @@ def reset_postgres(url: str) -> None:
 
 
 def migrated(backend: str, tmp_path: Path) -> Settings:
-    """Settings for a freshly migrated, empty database: ``sqlite`` (a temp file) or ``postgres``."""
+    """Settings for a fresh, migrated database: ``sqlite`` (a temp file) or ``postgres``."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'jiuzhu.db'}"
     else:

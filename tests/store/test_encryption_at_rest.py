@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from jiuzhu.settings import Settings
-from store.session import make_sync_engine
-from tests.conftest import migrated
 from store.demo.fixtures import FIXTURES
 from store.demo.generator import generate
+from store.session import make_sync_engine
+from tests.conftest import migrated
 
 CLEAR = [(m.id_number, m.name, m.phone) for family in FIXTURES for m in family.members if m.phone]
 
