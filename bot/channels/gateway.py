@@ -46,6 +46,7 @@ from aiogram.types import (
     Update,
 )
 
+from bot.channels.buttons import Shown, ShownButtons
 from bot.channels.capture import Call, CaptureSession
 from templates import Texts, texts
 
@@ -107,14 +108,6 @@ class _SenderLock:
     users: int = 0
 
 
-@dataclass
-class _Shown:
-    """An inline keyboard a sender was shown: the message that carried it."""
-
-    message_id: int
-    text: str
-
-
 class Gateway:
     """Feed channel input to the Dispatcher and collect channel-neutral replies.
 
@@ -122,8 +115,8 @@ class Gateway:
     :param channel: name mixed into the synthetic chat ids (``rest``, ``terminal``...).
     :param session: the capture session (a new one by default).
     :param max_message_ids: message ids remembered for duplicate detection, all senders.
-    :param max_senders: senders whose shown buttons and pending replies are remembered.
-    :param max_payloads: button payloads remembered per sender.
+    :param max_senders: senders whose chat ids and pending replies are remembered.
+    :param max_payloads: button payloads remembered per sender (in the FSM storage).
     """
 
     def __init__(
@@ -145,11 +138,10 @@ class Gateway:
         self._locks: dict[str, _SenderLock] = {}
         self._seen: OrderedDict[tuple[str, str], list[Reply]] = OrderedDict()
         self._max_message_ids = max_message_ids
-        self._shown: OrderedDict[str, OrderedDict[str, _Shown]] = OrderedDict()
+        self._buttons = ShownButtons(dispatcher.storage, self.bot.id, max_payloads)
         self._senders: OrderedDict[int, str] = OrderedDict()
         self._pending: dict[str, deque[Reply]] = {}
         self._max_senders = max_senders
-        self._max_payloads = max_payloads
 
     async def handle(self, sender: str, text: str, message_id: str | None = None) -> list[Reply]:
         """Handle one message of ``sender`` and return what the resident should see.
@@ -182,9 +174,9 @@ class Gateway:
             return [self._reply(sender, self.l10n.t("message-empty"))]
         if len(text) > MAX_TEXT:
             return [self._reply(sender, self.l10n.t("message-too-long", limit=MAX_TEXT))]
-        update = self._update(sender, chat_id, text)
         with self.session.capture() as outbox:
             try:
+                update = self._update(chat_id, text, await self._buttons.lookup(chat_id, text))
                 result = await self.dispatcher.feed_update(self.bot, update)
                 if isinstance(result, TelegramMethod):  # webhook-style handler return value
                     await self.bot(result)
@@ -194,13 +186,12 @@ class Gateway:
                 outbox.append(
                     Call(SendMessage(chat_id=chat_id, text=self.l10n.t("error-generic")), None)
                 )
-        return self._replies(sender, chat_id, outbox)
+        return await self._replies(sender, chat_id, outbox)
 
-    def _update(self, sender: str, chat_id: int, text: str) -> Update:
+    def _update(self, chat_id: int, text: str, shown: Shown | None) -> Update:
         now = datetime.now(UTC)
         user = {"id": chat_id, "is_bot": False, "first_name": ""}
         chat = {"id": chat_id, "type": "private"}
-        shown = self._shown.get(sender, {}).get(text)
         payload: dict[str, Any] = {"update_id": next(self._update_ids)}
         if shown is not None:
             payload["callback_query"] = {
@@ -228,26 +219,30 @@ class Gateway:
 
     # --- calls -> replies --------------------------------------------------------------------
 
-    def _replies(self, sender: str, chat_id: int, outbox: list[Call]) -> list[Reply]:
+    async def _replies(self, sender: str, chat_id: int, outbox: list[Call]) -> list[Reply]:
         replies: list[Reply] = []
         for call in outbox:
             target = getattr(call.method, "chat_id", None)
-            recipient = sender if target in (None, chat_id) else self._senders.get(int(target))
-            reply = self._reply_of(recipient or str(target), call)
+            target_id = _int_or_none(target) if target is not None else chat_id
+            recipient = sender if target_id == chat_id else self._senders.get(target_id or 0)
+            reply = await self._reply_of(recipient or str(target), target_id, call)
             if reply is None:
                 continue
-            if recipient == sender or target is None:
+            if recipient == sender:
                 replies.append(reply)
             elif recipient is not None:
                 self._pending.setdefault(recipient, deque(maxlen=50)).append(reply)
+            else:
+                log.warning("reply to a chat this gateway does not know was dropped")
         return replies
 
-    def _reply_of(self, recipient: str, call: Call) -> Reply | None:
+    async def _reply_of(self, recipient: str, chat_id: int | None, call: Call) -> Reply | None:
         method = call.method
         if isinstance(method, AnswerCallbackQuery):
             return self._reply(recipient, method.text) if method.text else None
         if isinstance(method, EditMessageReplyMarkup):
-            self._forget_buttons(recipient, method.message_id)
+            if chat_id is not None and method.message_id is not None:
+                await self._buttons.forget(chat_id, method.message_id)
             return None
         text = getattr(method, "text", None) or getattr(method, "caption", None) or ""
         if getattr(method, "parse_mode", None) == "HTML":
@@ -256,8 +251,12 @@ class Gateway:
             return None  # chat actions, deletions, pins: nothing to show
         markup = getattr(method, "reply_markup", None)
         reply = self._reply(recipient, text, _buttons(markup))
-        if isinstance(markup, InlineKeyboardMarkup) and isinstance(call.result, Message):
-            self._remember_buttons(recipient, call.result.message_id, text, markup)
+        if chat_id is not None and isinstance(call.result, Message):
+            if isinstance(method, EditMessageText):  # an edit replaces the message's buttons
+                await self._buttons.forget(chat_id, call.result.message_id)
+            payloads = [b["payload"] for b in reply["buttons"] if "url" not in b]
+            if isinstance(markup, InlineKeyboardMarkup):
+                await self._buttons.remember(chat_id, call.result.message_id, text, payloads)
         if call.file is not None:
             reply["document"] = {
                 "filename": call.file.filename,
@@ -276,27 +275,6 @@ class Gateway:
         self._senders.move_to_end(chat_id)
         while len(self._senders) > self._max_senders:
             self._senders.popitem(last=False)
-
-    def _remember_buttons(
-        self, sender: str, message_id: int, text: str, markup: InlineKeyboardMarkup
-    ) -> None:
-        shown = self._shown.setdefault(sender, OrderedDict())
-        self._shown.move_to_end(sender)
-        for row in markup.inline_keyboard:
-            for button in row:
-                if button.callback_data:
-                    shown[button.callback_data] = _Shown(message_id, text)
-                    shown.move_to_end(button.callback_data)
-        while len(shown) > self._max_payloads:
-            shown.popitem(last=False)
-        while len(self._shown) > self._max_senders:
-            self._shown.popitem(last=False)
-
-    def _forget_buttons(self, sender: str, message_id: int | None) -> None:
-        shown = self._shown.get(sender)
-        if shown is not None:
-            for payload in [p for p, s in shown.items() if s.message_id == message_id]:
-                del shown[payload]
 
     def _take_pending(self, sender: str) -> list[Reply]:
         return list(self._pending.pop(sender, ()))
@@ -342,6 +320,13 @@ def _buttons(markup: Any) -> list[Button]:
                     button["request"] = "location"
                 buttons.append(button)
     return buttons
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None  # "@channelname": not a chat of this gateway
 
 
 def _plain(text: str) -> str:

@@ -9,6 +9,7 @@ import time
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import Update
 
 from bot.channels.capture import BOT_ID
 from bot.channels.gateway import MAX_TEXT, Gateway, chat_id_of
@@ -178,3 +179,22 @@ def test_chat_ids_are_stable_across_processes() -> None:
     assert len(ids) == 1000
     assert all(0 < i < 2**52 for i in ids)
     assert chat_id_of("alice", "rest") != chat_id_of("alice", "terminal")
+
+
+async def test_group_chats_are_ignored(gateway: Gateway) -> None:
+    update = Update.model_validate(
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": -100, "type": "group", "title": "邻里群"},
+                "from": {"id": 5, "is_bot": False, "first_name": ""},
+                "text": "/start",
+            },
+        },
+        context={"bot": gateway.bot},
+    )
+    with gateway.session.capture() as outbox:
+        await gateway.dispatcher.feed_update(gateway.bot, update)
+    assert [type(call.method).__name__ for call in outbox] == []

@@ -59,3 +59,18 @@ async def test_state_survives_a_second_worker(
         assert texts_of(await second.handle(sender, "/cancel")) == [L10N.t("cancelled")]
     finally:
         await second_storage.close()
+
+
+async def test_a_button_shown_by_one_worker_is_pressed_on_another(
+    make_gateway: Callable[..., Gateway], sender: str
+) -> None:
+    first_storage, second_storage = make_storage(REDIS_URL), make_storage(REDIS_URL)
+    try:
+        first = make_gateway(storage=first_storage)
+        [ask] = await first.handle(sender, "/demo")
+        second = make_gateway(storage=second_storage)
+        replies = await second.handle(sender, ask["buttons"][0]["payload"])
+        assert texts_of(replies) == ["skipped", "demo: skipped (was demo: a number please)"]
+    finally:
+        await first_storage.close()
+        await second_storage.close()
