@@ -6,13 +6,13 @@ authorization forms we read cover "the application and its reviews" without a fi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.base import utcnow
-from store.models import Consent
+from store.models import Consent, Family, Person
 
 CONSENT_VALID_DAYS = 365
 GRANTORS = ("self", "guardian")
@@ -79,3 +79,48 @@ async def revoke_consents(
     )
     await session.flush()
     return result.rowcount or 0
+
+
+ADULT_AGE = 18
+"""Members under 18 are consented for by a guardian (PIPL art. 31 sets 14 for personal data;
+[A] the assistance forms we read have a parent sign for every minor, so we use 18)."""
+
+
+def is_minor(birth_date: date, on: date) -> bool:
+    """True when the person born on ``birth_date`` is under :data:`ADULT_AGE` on ``on``."""
+    years = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return years < ADULT_AGE
+
+
+async def grant_with_minors(
+    session: AsyncSession,
+    applicant: Person,
+    family: Family,
+    *,
+    text_version: str,
+    text_sha256: str,
+    channel: str,
+    at: datetime | None = None,
+) -> list[Consent]:
+    """The applicant's own consent, plus a guardian consent for each minor member.
+
+    :param family: with ``members`` and their ``person`` loaded.
+    :returns: the consents granted, the applicant's first.
+    """
+    at = at or utcnow()
+    common = {"text_version": text_version, "text_sha256": text_sha256, "channel": channel}
+    common["at"] = at
+    granted = [await grant_consent(session, applicant.id, **common)]
+    for membership in family.members:
+        person = membership.person
+        if person.id != applicant.id and is_minor(person.birth_date, at.date()):
+            granted.append(
+                await grant_consent(
+                    session,
+                    person.id,
+                    granted_by="guardian",
+                    guardian_person_id=applicant.id,
+                    **common,
+                )
+            )
+    return granted

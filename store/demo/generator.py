@@ -285,7 +285,7 @@ def _draw_records(rng: np.random.Generator, family: _Family) -> None:
                 m.income = round(float(rng.normal(3200, 600)), -1)
                 r["income"] = [{"kind": "pension", "monthly_amount": m.income, "month_from": "2015-01"}]
             else:
-                r["income"] = [{"kind": "pension_basic", "monthly_amount": 200, "month_from": "2015-01"}]
+                r["income"] = [{"kind": "pension_basic_resident", "monthly_amount": 200, "month_from": "2015-01"}]
         if rng.random() < (0.12 if m.age >= 60 else 0.04):
             serious = rng.random() < 0.15
             amount = round(float(rng.lognormal(np.log(3000 if serious else 300), 0.6)), 0)
@@ -385,5 +385,5 @@ def _write_benefits(
             add("elderly_allowance", "民政", 100, person_id)
         if in_dibao and "school_enrolment" in m.records:
             add("education_assistance", "教育", 200, person_id)
-        if any(r["kind"] == "pension_basic" for r in m.records.get("income", [])):
+        if any(r["kind"] == "pension_basic_resident" for r in m.records.get("income", [])):
             add("resident_basic_pension", "人社", 200, person_id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base, Timestamped, UTCDateTime, utcnow
@@ -27,6 +28,8 @@ class Case(Timestamped, Base):
     sender_hash: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(Text)
     assigned_to: Mapped[str | None] = mapped_column(String(64))
+    findings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Recorded results of a home visit, e.g. ``{"business_confirmed_micro": true}``."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

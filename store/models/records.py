@@ -34,11 +34,12 @@ class HouseholdRegistration(_PersonRecord, Base):
 
 
 INCOME_KINDS = (
-    "wage", "business", "property", "transfer", "pension", "pension_basic",
-    "special_care", "family_planning_award", "scholarship", "heroism_award",
-    "social_assistance", "unemployment_benefit",
+    "wage", "business", "property", "transfer", "pension", "pension_basic_resident",
+    "insurance_benefit", "special_care", "family_planning_award", "scholarship",
+    "bravery_award", "social_assistance", "old_age_allowance",
 )  # fmt: skip
-"""Income kinds; the exempt ones (审核确认办法 art. 13) are decided by the eligibility rules."""
+"""Income kinds as departments report them; ``pension`` is an employee pension (a transfer
+income). Which kinds are exempt (审核确认办法 art. 13) is decided by the eligibility rules."""
 
 
 class IncomeRecord(_PersonRecord, Base):

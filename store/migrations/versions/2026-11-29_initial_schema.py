@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 09:45:30.335503
+Create Date: 2026-11-29 09:52:31.337887
 """
 
 from collections.abc import Sequence
@@ -122,6 +122,7 @@ def upgrade() -> None:
         sa.Column("sender_hash", sa.String(length=64), nullable=True),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("assigned_to", sa.String(length=64), nullable=True),
+        sa.Column("findings", sa.JSON(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,246 @@
+"""The database path of the pre-check: department records → :class:`Situation` → rules.
+
+``run_precheck`` reads each family member's records through the consent-checked sources of
+:mod:`store.sources` (every read audited). Members without a valid consent are left out and
+listed in ``unverified_members``; the result then says the pre-check is incomplete.
+
+How records become the rules' input (each a reading of RULES.md):
+
+- income: the average over the **6 months before** the period (广东省最低生活保障制度实施办法,
+  省政府令第262号 [3P]) of each income spell, split by kind so exempt kinds can be excluded;
+  an employee ``pension`` is a transfer income;
+- property: houses, vehicles, businesses and financial assets of the verified members
+  (审核确认办法 art. 14 [V]); the housing provident fund is not a financial asset there;
+- ``student``: an enrolment open in the period; ``serious_illness``: a 重特大疾病 record;
+- ``has_supporter``: [A] another member aged 18–59, not a student, without a grade 1–2
+  disability (supporters living elsewhere are not in the data: the caseworker checks);
+- home-visit findings: those of the family's latest closed ``home_visit`` case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from eligibility.result import PrecheckResult
+from eligibility.service import evaluate_one
+from eligibility.situation import (
+    Assets,
+    BusinessRegistration,
+    Disability,
+    HomeVisit,
+    Member,
+    Situation,
+)
+from store.base import utcnow
+from store.models import Case, Family, FamilyMember, Person
+from store.models import PrecheckResult as PrecheckRecord
+from store.sources import SOURCES, ConsentRequired, read_records
+
+PRECHECK_KINDS = (
+    "income", "real_estate", "vehicle", "business_registration", "financial_asset",
+    "disability", "school_enrolment", "medical_expense",
+)  # fmt: skip
+"""Record kinds the pre-check reads (审核确认办法 art. 17 [V])."""
+
+INCOME_KIND_MAP = {"pension": "transfer"}
+"""Department income kinds that the rules know under another name."""
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One kind of department data the pre-check consulted, for the verification report."""
+
+    kind: str
+    department: str
+    read_at: datetime
+
+
+@dataclass(frozen=True)
+class FamilyPrecheck:
+    """A stored pre-check: the result, its row id, what was read and who is who.
+
+    :ivar member_ids: result member id (``p<person id>``) → person id.
+    """
+
+    result: PrecheckResult
+    record_id: int
+    data_sources: list[DataSource]
+    member_ids: dict[str, int]
+
+
+def member_key(person_id: int) -> str:
+    """The id a person has in a pre-check result (``p42``)."""
+    return f"p{person_id}"
+
+
+def months_before(period: str, count: int) -> list[str]:
+    """The ``count`` months before ``period`` (``"2024-07"``), oldest first."""
+    year, month = map(int, period.split("-"))
+    index = year * 12 + month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count, index)]
+
+
+def _average_income(records: list[Any], period: str) -> dict[str, float]:
+    window = months_before(period, 6)
+    by_kind: dict[str, float] = {}
+    for r in records:
+        months = sum(r.month_from <= m and (r.month_to is None or m <= r.month_to) for m in window)
+        if months:
+            kind = INCOME_KIND_MAP.get(r.kind, r.kind)
+            by_kind[kind] = by_kind.get(kind, 0.0) + float(r.monthly_amount) * months / 6
+    return {k: round(v, 2) for k, v in by_kind.items()}
+
+
+def _member(person: Person, relation: str, records: dict[str, list[Any]], day: date) -> Member:
+    income = _average_income(records["income"], f"{day:%Y-%m}")
+    certificates = sorted(records["disability"], key=lambda c: c.grade)
+    disability = certificates[0] if certificates else None
+    student = any(
+        e.start_date <= day and (e.end_date is None or day <= e.end_date)
+        for e in records["school_enrolment"]
+    )
+    return Member(
+        id=member_key(person.id),
+        relation=relation,
+        birth_date=person.birth_date,
+        monthly_income=round(sum(income.values()), 2),
+        income_kinds=income,
+        disability=Disability(category=disability.category, grade=disability.grade)
+        if disability
+        else None,
+        serious_illness=any(m.serious_illness for m in records["medical_expense"]),
+        able_to_work=not (disability and disability.grade <= 2),
+        student=student,
+    )
+
+
+def _age(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+async def build_situation(
+    session: AsyncSession, family: Family, period: str, *, actor: str, purpose: str
+) -> tuple[Situation, list[DataSource]]:
+    """The family's situation in ``period`` from consented department records.
+
+    :raises ValueError: when the applicant has no valid consent (nothing can be verified).
+    """
+    day = date.fromisoformat(f"{period}-15")
+    members, unverified, sources = [], [], []
+    assets: dict[str, Any] = {"residential_properties": 0, "nonresidential_properties": 0,
+                              "exempt_residential_properties": 0, "vehicles": [],
+                              "business_registrations": [], "financial_assets": 0.0}  # fmt: skip
+    for membership in family.members:
+        person = membership.person
+        try:
+            records = await read_records(
+                session, person, PRECHECK_KINDS, actor=actor, purpose=purpose
+            )
+        except ConsentRequired:
+            unverified.append(member_key(person.id))
+            continue
+        read_at = utcnow()
+        sources += [DataSource(k, SOURCES[k].department, read_at) for k in PRECHECK_KINDS]
+        members.append(_member(person, membership.relation, records, day))
+        for house in records["real_estate"]:
+            if house.kind == "residential":
+                assets["residential_properties"] += 1
+                assets["exempt_residential_properties"] += house.exemption is not None
+            else:
+                assets["nonresidential_properties"] += 1
+        assets["vehicles"] += [v.kind for v in records["vehicle"]]
+        assets["business_registrations"] += [
+            BusinessRegistration(kind=b.kind, employees=b.employees, luxury_goods=b.luxury_goods,
+                                 member=member_key(person.id))
+            for b in records["business_registration"]
+        ]  # fmt: skip
+        assets["financial_assets"] += sum(float(a.amount) for a in records["financial_asset"])
+    if not any(m.relation == "applicant" for m in members):
+        msg = "the applicant has not consented: nothing can be verified"
+        raise ValueError(msg)
+    _set_supporters(members, day)
+    situation = Situation(
+        region=family.region_code,
+        area=family.area,
+        period=period,
+        members=members,
+        assets=Assets(**assets),
+        home_visit=await _home_visit(session, family.id),
+        unverified_members=unverified,
+    )
+    return situation, _dedupe(sources)
+
+
+def _set_supporters(members: list[Member], day: date) -> None:
+    able = [
+        m.id
+        for m in members
+        if 18 <= _age(m.birth_date, day) < 60 and not m.student and m.able_to_work
+    ]
+    for m in members:
+        m.has_supporter = any(other != m.id for other in able)
+
+
+def _dedupe(sources: list[DataSource]) -> list[DataSource]:
+    latest: dict[str, DataSource] = {}
+    for s in sources:
+        latest[s.kind] = s
+    return list(latest.values())
+
+
+async def _home_visit(session: AsyncSession, family_id: int) -> HomeVisit | None:
+    case = await session.scalar(
+        select(Case)
+        .where(Case.family_id == family_id, Case.kind == "home_visit", Case.status == "closed")
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+    return HomeVisit(**case.findings) if case is not None and case.findings else None
+
+
+async def load_family(session: AsyncSession, family_id: int) -> Family:
+    """The family with its members and their persons loaded.
+
+    :raises LookupError: when there is no such family.
+    """
+    family = await session.scalar(
+        select(Family)
+        .where(Family.id == family_id)
+        .options(selectinload(Family.members).selectinload(FamilyMember.person))
+    )
+    if family is None:
+        msg = f"no family {family_id}"
+        raise LookupError(msg)
+    return family
+
+
+async def run_precheck(
+    session: AsyncSession, family_id: int, period: str, *, actor: str, purpose: str = "precheck"
+) -> FamilyPrecheck:
+    """Pre-check a family from its department records and store the result.
+
+    :param period: the month to check, ``"YYYY-MM"``.
+    :param actor: who asked (``chat:<sender hash>``, ``staff:<login>``, ``batch:review``).
+    :returns: the result (amounts in yuan/month), its stored row id and the data consulted.
+    :raises LookupError: no such family.
+    :raises ValueError: the applicant has no valid consent.
+    """
+    family = await load_family(session, family_id)
+    situation, sources = await build_situation(
+        session, family, period, actor=actor, purpose=purpose
+    )
+    result = evaluate_one(situation)
+    record = PrecheckRecord(
+        family_id=family.id, period=period, rules_version=result.rules_version, actor=actor,
+        result=result.to_json_dict(),
+    )  # fmt: skip
+    session.add(record)
+    await session.flush()
+    ids = {member_key(m.person_id): m.person_id for m in family.members}
+    return FamilyPrecheck(result, record.id, sources, ids)
