@@ -10,7 +10,7 @@ their path printed.
 
 from __future__ import annotations
 
-import asyncio
+import signal
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -18,6 +18,7 @@ from typing import TextIO
 from rich.console import Console
 
 from bot.channels.gateway import Button, Gateway, Reply, masked
+from templates import texts
 
 START = "/start"  # sent once when the chat opens, so a new user sees the welcome and menu
 
@@ -49,14 +50,22 @@ class TerminalChat:
         self.interactive = self.stdin.isatty() and self.stdout.isatty()
         self.console = Console(file=self.stdout, highlight=False, soft_wrap=True)
         self.buttons: list[Button] = []
+        self.l10n = texts("bot")
 
     async def run(self, *, greet: bool = True) -> None:
         """Chat until EOF (or Ctrl-C / Ctrl-D in a TTY)."""
+        if self.interactive:
+            # asyncio.run's SIGINT handler only cancels the task once the loop runs, which it
+            # cannot while input() blocks: let Ctrl-C raise KeyboardInterrupt in input().
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self.console.print(self.l10n.t("terminal-hint"), style="dim", markup=False)
         if greet:
             await self.send(START)
         while True:
             try:
-                line = await asyncio.to_thread(self._read_line)
+                # Read in this thread: one person, one turn at a time, and Ctrl-C must reach
+                # the read (a worker thread blocked in input() would hang the exit).
+                line = self._read_line()
             except (EOFError, KeyboardInterrupt):
                 break
             if line is None:
@@ -82,7 +91,8 @@ class TerminalChat:
 
     def _read_line(self) -> str | None:
         if self.interactive:
-            return self.console.input("[bold cyan]您：[/] ")
+            self.console.print(self.l10n.t("terminal-prompt"), style="bold cyan", end=" ")
+            return input()
         line = self.stdin.readline()
         return None if line == "" else line
 
@@ -98,7 +108,8 @@ class TerminalChat:
             document = reply.get("document")
             if document is not None:
                 path = self._save(document["filename"], document["data"])
-                self.console.print(f"  📄 {path}", markup=False)
+                saved = self.l10n.t("terminal-document-saved", path=path)
+                self.console.print(f"  {saved}", markup=False)
         # Numbers press buttons only while the latest replies show buttons.
         self.buttons = buttons
         if self.interactive or replies:

@@ -6,6 +6,7 @@ depend on the other packages' commands being importable.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -14,15 +15,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bot.channels.gateway import Gateway
+from bot.channels.terminal import TerminalChat
 from templates import texts
 
 L10N = texts("bot")
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow  # each subprocess imports aiogram (~3 s)
+SLOW = pytest.mark.slow  # each subprocess imports aiogram (~3 s)
 
 
 def chat(stdin: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,6 +37,7 @@ def chat(stdin: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     )
 
 
+@SLOW
 def test_piped_chat_one_line_per_turn_numbers_press_buttons(tmp_path: Path) -> None:
     result = chat("\n3\n\n/help\n你好\n/cancel\n", tmp_path)
     assert result.returncode == 0, result.stderr
@@ -49,12 +54,14 @@ def test_piped_chat_one_line_per_turn_numbers_press_buttons(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
+@SLOW
 def test_a_number_without_buttons_on_screen_is_text(tmp_path: Path) -> None:
     result = chat("/help\n1\n", tmp_path)
     assert result.returncode == 0, result.stderr
     assert "> 1\n" + L10N.t("not-understood") in result.stdout
 
 
+@SLOW
 def test_empty_stdin_exits_after_the_welcome(tmp_path: Path) -> None:
     result = chat("", tmp_path, "--sender", "13800000000")
     assert result.returncode == 0, result.stderr
@@ -67,6 +74,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@SLOW
 def test_serve_answers_over_http_with_token(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REST_TOKEN": "t0ken",
@@ -103,3 +111,18 @@ def test_serve_answers_over_http_with_token(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+async def test_documents_are_saved_and_their_path_printed(
+    make_gateway: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    gateway = make_gateway()
+    gateway.channel = "terminal"
+    out = io.StringIO()
+    chat_ = TerminalChat(gateway, "13800000000", tmp_path, stdin=io.StringIO("/doc\n"), stdout=out)
+    await chat_.run(greet=False)
+    [saved] = list(tmp_path.rglob("*.pdf"))
+    assert saved.read_bytes() == b"%PDF-1.4 demo"
+    assert saved.name == "幸福清单.pdf"
+    assert "13800000000" not in str(saved)  # the sender (maybe a phone number) is hashed
+    assert L10N.t("terminal-document-saved", path=saved.resolve()) in out.getvalue()
