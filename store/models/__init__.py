@@ -1,7 +1,7 @@
 """Every table of jiuzhu; importing this package registers them all on ``Base.metadata``."""
 
 from store.models.applications import Application, ApplicationEvent, PrecheckResult
-from store.models.audit import AuditLog, SmsOutbox, Transcript
+from store.models.audit import AuditLog, IdentityAttempt, SmsOutbox, Transcript
 from store.models.benefits import Benefit
 from store.models.cases import Case, ReportedChange
 from store.models.consent import Consent
@@ -38,6 +38,7 @@ __all__ = [
     "FamilyMember",
     "FinancialAsset",
     "HouseholdRegistration",
+    "IdentityAttempt",
     "IncomeRecord",
     "MedicalExpense",
     "Person",

@@ -53,3 +53,15 @@ class SmsOutbox(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdentityAttempt(Base):
+    """One try at proving identity in a chat (a code, a contact, an assertion), for rate limits."""
+
+    __tablename__ = "identity_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_hash: Mapped[str] = mapped_column(LookupHash, index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
