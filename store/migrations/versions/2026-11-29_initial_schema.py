@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 09:52:31.337887
+Create Date: 2026-11-29 09:54:49.089228
 """
 
 from collections.abc import Sequence
@@ -29,6 +29,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("family", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_family_region_code"), ["region_code"], unique=False)
+
+    op.create_table(
+        "identity_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sender_hash", sa.String(length=64), nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_attempt")),
+    )
+    with op.batch_alter_table("identity_attempt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_identity_attempt_sender_hash"), ["sender_hash"], unique=False
+        )
 
     op.create_table(
         "person",
@@ -589,6 +603,10 @@ def downgrade() -> None:
     op.drop_table("transcript")
     op.drop_table("sms_outbox")
     op.drop_table("person")
+    with op.batch_alter_table("identity_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_identity_attempt_sender_hash"))
+
+    op.drop_table("identity_attempt")
     with op.batch_alter_table("family", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_family_region_code"))
 
