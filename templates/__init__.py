@@ -3,6 +3,7 @@
 Layout::
 
     templates/<locale>/<domain>.yml          short texts: kebab-case key -> jinja2 source
+    templates/<locale>/<domain>/*.yml        more short texts of the same domain (one per journey)
     templates/<locale>/documents/<name>.html.j2   whole documents (reports, notices, lists)
 
 ``texts("bot").t("consent-ask", name="林*")`` renders one short text;
@@ -51,8 +52,17 @@ class Texts:
     def __init__(self, domain: str, locale: str = DEFAULT_LOCALE) -> None:
         self.domain = domain
         self.locale = locale
-        path = ROOT / locale / f"{domain}.yml"
-        self._sources: dict[str, str] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        base = ROOT / locale
+        paths = [base / f"{domain}.yml", *sorted((base / domain).glob("*.yml"))]
+        self._sources: dict[str, str] = {}
+        for path in paths:
+            if not path.exists():
+                continue
+            for key, source in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+                if key in self._sources:
+                    msg = f"text {key!r} defined twice (again in {path.name})"
+                    raise KeyError(msg)
+                self._sources[key] = source
         self._compiled: dict[str, Any] = {}
 
     def t(self, key: str, /, **context: Any) -> str:
