@@ -46,10 +46,13 @@ class AppContext:
         await self.exit_stack.aclose()
 
 
-async def create_app_context(settings: Settings, **services: Any) -> AppContext:
+async def create_app_context(
+    settings: Settings, *, throttle: bool = True, **services: Any
+) -> AppContext:
     """Build the storage, the services and the Dispatcher for ``settings``.
 
     :param settings: usually :func:`jiuzhu.settings.get_settings`.
+    :param throttle: rate-limit each sender (off for the terminal: one local person).
     :param services: extra or replacement ``workflow_data`` (tests inject fakes here).
     :returns: an :class:`AppContext`; call :meth:`AppContext.close` when done.
     """
@@ -59,5 +62,7 @@ async def create_app_context(settings: Settings, **services: Any) -> AppContext:
     workflow_data: dict[str, Any] = {"settings": settings}
     # Services join here (db sessionmaker, NLU engine...), each with its cleanup on `stack`.
     workflow_data.update(services)
-    dispatcher = build_dispatcher(storage=storage, **workflow_data)
+    dispatcher = build_dispatcher(
+        storage=storage, throttling=None if throttle else False, **workflow_data
+    )
     return AppContext(settings, storage, dispatcher, workflow_data, stack)

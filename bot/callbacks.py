@@ -27,3 +27,33 @@ class MenuCb(CallbackData, prefix="menu"):
     """A main-menu button: payload ``menu:<action>``."""
 
     action: MenuAction
+
+
+class SignInCb(CallbackData, prefix="signin"):
+    """Consent and identity buttons: ``agree``, ``decline``, ``resend``, ``restart``."""
+
+    action: str
+
+
+class PrecheckCb(CallbackData, prefix="precheck"):
+    """After a pre-check: ``apply`` (submit), ``report`` (download the verification report)."""
+
+    action: str
+
+
+class BenefitsCb(CallbackData, prefix="benefits"):
+    """Happiness list: ``document`` downloads it."""
+
+    action: str
+
+
+class RevokeCb(CallbackData, prefix="revoke"):
+    """Withdrawing consent: ``yes`` / ``no``."""
+
+    action: str
+
+
+class ChangeCb(CallbackData, prefix="change"):
+    """A life event to report (:data:`store.models.cases.LIFE_EVENTS`)."""
+
+    event: str

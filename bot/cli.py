@@ -45,7 +45,7 @@ async def _chat(sender: str) -> None:
     from jiuzhu.settings import get_settings
 
     settings = get_settings()
-    ctx = await create_app_context(settings)
+    ctx = await create_app_context(settings, throttle=False)
     try:
         gateway = Gateway(ctx.dispatcher, channel="terminal")
         await TerminalChat(gateway, sender, settings.data_dir / "downloads").run()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
@@ -25,7 +25,7 @@ from bot.routers import get_routers
 def build_dispatcher(
     *,
     storage: BaseStorage | None = None,
-    throttling: ThrottlingMiddleware | None = None,
+    throttling: ThrottlingMiddleware | Literal[False] | None = None,
     idle: IdleMiddleware | None = None,
     extra_routers: Sequence[Router] = (),
     **workflow_data: Any,
@@ -34,7 +34,8 @@ def build_dispatcher(
 
     :param storage: FSM storage; ``MemoryStorage`` by default (see :func:`bot.storage.make_storage`
         for Redis, whose key builder must keep the destiny).
-    :param throttling: the rate limiter (default: 8 updates per 10 s per sender).
+    :param throttling: the rate limiter (default: 8 updates per 10 s per sender); ``False``
+        for none (the terminal, where one local person pipes a whole conversation).
     :param idle: the pause handling (default: resume under 24 h, notice after 30 min).
     :param extra_routers: journey routers tried before the menu placeholders and fallback.
     :param workflow_data: services for handlers, by name (``settings``, ``sessionmaker``,
@@ -45,7 +46,8 @@ def build_dispatcher(
     # Outer middlewares on update run after aiogram's own (errors, user context, FSM) and
     # in this order: texts first (the others reply), then flood control, then idle handling.
     dp.update.outer_middleware(L10nMiddleware())
-    dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
+    if throttling is not False:
+        dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
     dp.update.outer_middleware(idle or IdleMiddleware(clock=time.time))
     dp.include_routers(*get_routers(extra_routers))
     return dp

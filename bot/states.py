@@ -13,3 +13,23 @@ class Menu(StatesGroup):
     """The resident is at the main menu (no flow running); used only as a marker in tests."""
 
     shown = State()
+
+
+class SignIn(StatesGroup):
+    """一证一书 and proving identity: read the authorization, give the ID number, the code."""
+
+    consent = State()
+    id_number = State()
+    code = State()
+
+
+class Revoke(StatesGroup):
+    """Withdrawing consent waits for a confirmation."""
+
+    confirm = State()
+
+
+class Change(StatesGroup):
+    """Reporting a change waits for the kind of life event."""
+
+    event = State()

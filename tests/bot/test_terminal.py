@@ -62,6 +62,14 @@ def test_a_number_without_buttons_on_screen_is_text(tmp_path: Path) -> None:
 
 
 @SLOW
+def test_a_long_piped_conversation_is_not_throttled(tmp_path: Path) -> None:
+    result = chat("/help\n" * 20, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(L10N.t("help")) == 20
+    assert L10N.t("slow-down") not in result.stdout
+
+
+@SLOW
 def test_empty_stdin_exits_after_the_welcome(tmp_path: Path) -> None:
     result = chat("", tmp_path, "--sender", "13800000000")
     assert result.returncode == 0, result.stderr
