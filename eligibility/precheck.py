@@ -239,6 +239,10 @@ async def run_precheck(
     record = PrecheckRecord(
         family_id=family.id, period=period, rules_version=result.rules_version, actor=actor,
         result=result.to_json_dict(),
+        data_sources=[
+            {"kind": d.kind, "department": d.department, "read_at": d.read_at.isoformat()}
+            for d in sources
+        ],
     )  # fmt: skip
     session.add(record)
     await session.flush()

@@ -60,3 +60,5 @@ class PrecheckResult(Timestamped, Base):
     rules_version: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data_sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """What was consulted: ``[{"kind", "department", "read_at"}]`` (for the report)."""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 09:54:49.089228
+Create Date: 2026-11-29 09:56:19.618367
 """
 
 from collections.abc import Sequence
@@ -303,6 +303,7 @@ def upgrade() -> None:
         sa.Column("rules_version", sa.String(length=32), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("result", sa.JSON(), nullable=False),
+        sa.Column("data_sources", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["family_id"], ["family.id"], name=op.f("fk_precheck_result_family_id_family")

@@ -1,0 +1,111 @@
+"""What one conversation remembers, and how a journey continues once the person is known.
+
+FSM data keys (kept in the FSM storage, so Redis shares them between workers):
+
+``person_id`` / ``family_id``   set once identity is proven; nothing personal is shown before
+``consented``                   the person gave the 一证一书 consent in this conversation
+``after``                       the journey to continue after sign-in (a :data:`TARGETS` key)
+``pending_person_id``, ``code_hash``, ``code_expires``, ``masked_phone``   a code on its way
+``want_consent``                sign-in must record a consent (pre-check)
+``misunderstood``               consecutive messages not understood (2 → offer a person)
+``precheck_id``                 the last pre-check shown
+
+No ID number, name or phone is kept in clear: only row ids, keyed hashes and masked phones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu.settings import Settings
+from nlu import NluEngine
+from templates import Texts
+
+
+@dataclass
+class Turn:
+    """Everything a journey step needs, bundled from the handler's injected data.
+
+    :ivar message: where replies go (for a button press: the message that carried it).
+    """
+
+    message: Message
+    state: FSMContext
+    session: AsyncSession
+    l10n: Texts
+    settings: Settings
+    sender_hash: str
+    nlu: NluEngine | None = None
+
+    @classmethod
+    def of(cls, message: Message, data: dict[str, Any]) -> Turn:
+        """Bundle a handler's injected data (``**data``) for ``message``'s chat."""
+        return cls(
+            message, data["state"], data["session"], data["l10n"], data["settings"],
+            data["sender_hash"], data.get("nlu"),
+        )  # fmt: skip
+
+    async def data(self) -> dict[str, Any]:
+        """The conversation's FSM data."""
+        return await self.state.get_data()
+
+    async def person(self) -> tuple[int, int] | None:
+        """``(person_id, family_id)`` once identity is proven, else None."""
+        data = await self.state.get_data()
+        if data.get("person_id") and data.get("family_id"):
+            return int(data["person_id"]), int(data["family_id"])
+        return None
+
+    async def reply(self, key: str, /, reply_markup: Any = None, **context: Any) -> Message:
+        """Send the text ``key`` (templates) with ``context``."""
+        return await self.message.answer(self.l10n.t(key, **context), reply_markup=reply_markup)
+
+
+def today() -> date:
+    """The current date (one place, so the period of a pre-check is consistent)."""
+    return date.today()
+
+
+def this_month() -> str:
+    """The current month as an OpenFisca period, ``"2026-11"``."""
+    return f"{today():%Y-%m}"
+
+
+Step = Callable[[Turn], Awaitable[None]]
+TARGETS: dict[str, Step] = {}
+"""Journeys that need a known person, by name; each module registers its own."""
+
+NEEDS_CONSENT = {"precheck"}
+"""Targets that read department data, so sign-in records the 一证一书 consent first."""
+
+
+def target(name: str) -> Callable[[Step], Step]:
+    """Register a journey step that runs once the person is known."""
+
+    def register(step: Step) -> Step:
+        TARGETS[name] = step
+        return step
+
+    return register
+
+
+async def continue_as_known(turn: Turn, name: str) -> None:
+    """Run journey ``name`` now if the person is known, else sign in first and run it after.
+
+    :raises KeyError: for an unknown journey name.
+    """
+    step = TARGETS[name]
+    data = await turn.data()
+    if await turn.person() is not None and (name not in NEEDS_CONSENT or data.get("consented")):
+        await step(turn)
+        return
+    from bot.routers.signin import begin_sign_in
+
+    await begin_sign_in(turn, after=name)

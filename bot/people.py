@@ -1,0 +1,33 @@
+"""How family members appear in the chat: masked names and relations, never in clear."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from store.consent import is_minor
+from store.models import Family
+from store.pii import mask_name
+from templates import Texts
+
+
+def member_names(family: Family) -> dict[str, str]:
+    """Pre-check member id (``p<person id>``) → ``林*（配偶）`` for reasons and documents."""
+    return {f"p{m.person_id}": mask_name(m.person.name) for m in family.members}
+
+
+def relation_text(l10n: Texts, relation: str) -> str:
+    """``spouse`` → ``配偶``."""
+    return l10n.t(f"relation-{relation}")
+
+
+def adults_without(
+    family: Family, consented: set[int], on: date, me: int
+) -> list[tuple[str, str]]:
+    """``(masked name, relation)`` of adult members other than ``me`` with no valid consent."""
+    return [
+        (mask_name(m.person.name), m.relation)
+        for m in family.members
+        if m.person_id != me
+        and m.person_id not in consented
+        and not is_minor(m.person.birth_date, on)
+    ]

@@ -1,0 +1,67 @@
+"""报告变化: a life event is recorded for the family and a re-check offered.
+
+A report is a reason to look again, never a decision: benefits change only after staff
+verify (社会救助暂行办法; 审核确认办法 on dynamic management).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+
+from bot.callbacks import ChangeCb, MenuAction, MenuCb
+from bot.conversation import Turn, continue_as_known, target
+from bot.keyboards.inline import inline
+from bot.states import Change
+from staff.cases import open_case
+from store.models import Family, ReportedChange
+from store.models.cases import LIFE_EVENTS
+
+router = Router(name="change")
+
+
+@target("change")
+async def change_step(turn: Turn) -> None:
+    """Ask which life event happened (or record it at once when it was already named)."""
+    event = (await turn.data()).get("life_event")
+    if event in LIFE_EVENTS:
+        await record_change(turn, event)
+        return
+    await turn.state.set_state(Change.event)
+    buttons = inline(
+        turn.l10n, *((f"event-{e.replace('_', '-')}", ChangeCb(event=e)) for e in LIFE_EVENTS)
+    )
+    await turn.reply("change-ask", reply_markup=buttons)
+
+
+async def record_change(turn: Turn, event: str) -> None:
+    """Store the event, open a case for the caseworker, offer a new pre-check."""
+    person_id, family_id = await turn.person()  # type: ignore[misc]
+    family = await turn.session.get(Family, family_id)
+    turn.session.add(
+        ReportedChange(family_id=family_id, person_id=person_id, event=event, channel="chat")
+    )
+    await open_case(
+        turn.session, kind="report_change", region_code=family.region_code,
+        summary=f"reported change: {event}", family_id=family_id, person_id=person_id,
+        sender_hash=turn.sender_hash,
+    )  # fmt: skip
+    await turn.state.set_state(None)
+    await turn.state.update_data(life_event=None)
+    buttons = inline(turn.l10n, ("change-button-recheck", MenuCb(action=MenuAction.apply)))
+    event_text = turn.l10n.t(f"event-{event.replace('_', '-')}")
+    await turn.reply("change-recorded", event=event_text, reply_markup=buttons)
+
+
+@router.callback_query(ChangeCb.filter())
+async def event_chosen(callback: CallbackQuery, callback_data: ChangeCb, **data: Any) -> None:
+    """A life-event button."""
+    await callback.answer()
+    turn = Turn.of(callback.message, data)
+    if callback_data.event not in LIFE_EVENTS:
+        await turn.reply("not-understood")
+        return
+    await turn.state.update_data(life_event=callback_data.event)
+    await continue_as_known(turn, "change")

@@ -1,0 +1,170 @@
+"""申请/测算: the pre-check explained, then apply, download the report, or ask a person.
+
+Every program gets its outcome, its amount and the sentence of each reason (the rule and the
+figure that decided). A flag means a caseworker will visit, never a refusal. An outcome is
+a pre-check, not a decision: the resident may apply anyway and may ask for a person to
+review (PIPL art. 24), which the reply says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
+from sqlalchemy import select
+
+from bot.callbacks import MenuAction, MenuCb, PrecheckCb
+from bot.conversation import Turn, continue_as_known, target, this_month, today
+from bot.keyboards.inline import inline
+from bot.people import adults_without, member_names, relation_text
+from eligibility import explain
+from eligibility.documents import render_verification_report
+from eligibility.precheck import load_family, run_precheck
+from eligibility.regions import region_name
+from eligibility.result import PROGRAMS, PrecheckResult
+from store.applications import submit_application
+from store.consent import valid_consent
+from store.models import Person
+from store.models import PrecheckResult as PrecheckRecord
+from store.pii import mask_id_number, mask_name
+from templates import Texts
+
+router = Router(name="precheck")
+
+PRIMARY_PROGRAMS = ("tekun", "dibao", "dibao_single", "low_income_marginal")
+"""What an application asks for: the first of these the pre-check favours, else dibao."""
+
+
+def _after_buttons(l10n: Texts) -> InlineKeyboardMarkup:
+    return inline(
+        l10n,
+        ("precheck-button-apply", PrecheckCb(action="apply")),
+        ("precheck-button-report", PrecheckCb(action="report")),
+        ("menu-benefits", MenuCb(action=MenuAction.benefits)),
+        ("menu-human", MenuCb(action=MenuAction.human)),
+    )
+
+
+def explain_result(l10n: Texts, result: PrecheckResult, names: dict[str, str]) -> str:
+    """The pre-check as one chat message in plain Chinese."""
+    programs = [
+        {
+            "name": explain.program_name(code),
+            "status": result.programs[code].status,
+            "status_text": explain.status_text(result.programs[code].status),
+            "amount": explain.amount_text(
+                result.programs[code].monthly_amount, result.programs[code].status
+            ),
+            "members": [names.get(m, m) for m in result.programs[code].members],
+            "reasons": [explain.reason_text(r, names) for r in result.programs[code].reasons],
+        }
+        for code in PROGRAMS
+    ]
+    return l10n.t(
+        "precheck-result",
+        region=region_name(result.region),
+        area=explain.area_text(result.area),
+        period=result.period,
+        household_size=result.household_size,
+        per_capita_income=result.per_capita_income,
+        standard=result.dibao_standard,
+        source=explain.source_text(result.dibao_standard_source),
+        programs=programs,
+        flags=[explain.flag_text(f, names) for f in result.flags],
+        unverified=[names.get(m, m) for m in result.unverified_members],
+    )
+
+
+@target("precheck")
+async def precheck_step(turn: Turn) -> None:
+    """Say whose consent is missing, run the pre-check, explain it, offer the next steps."""
+    person_id, family_id = await turn.person()  # type: ignore[misc]
+    family = await load_family(turn.session, family_id)
+    consented = {
+        m.person_id for m in family.members if await valid_consent(turn.session, m.person_id)
+    }
+    missing = adults_without(family, consented, today(), person_id)
+    if missing:
+        people = [{"name": n, "relation": relation_text(turn.l10n, r)} for n, r in missing]
+        await turn.reply("precheck-missing-consents", people=people)
+    await turn.reply("precheck-running")
+    done = await run_precheck(
+        turn.session, family_id, this_month(), actor=f"chat:{turn.sender_hash[:16]}"
+    )
+    await turn.state.update_data(precheck_id=done.record_id)
+    text = explain_result(turn.l10n, done.result, member_names(family))
+    await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n))
+
+
+async def _latest(turn: Turn, family_id: int) -> PrecheckRecord | None:
+    """The pre-check shown in this conversation, else the family's latest."""
+    session = turn.session
+    record_id = (await turn.data()).get("precheck_id")
+    if record_id:
+        record = await session.get(PrecheckRecord, record_id)
+        if record is not None and record.family_id == family_id:
+            return record
+    return await session.scalar(
+        select(PrecheckRecord)
+        .where(PrecheckRecord.family_id == family_id)
+        .order_by(PrecheckRecord.id.desc())
+        .limit(1)
+    )
+
+
+def primary_program(result: PrecheckResult) -> str:
+    """The program an application from this pre-check asks for."""
+    for code in PRIMARY_PROGRAMS:
+        if result.programs[code].status != "ineligible":
+            return code
+    return "dibao"
+
+
+@router.callback_query(PrecheckCb.filter(F.action == "apply"))
+async def apply_pressed(callback: CallbackQuery, **data: Any) -> None:
+    """提交申请: create the application from the latest pre-check (signing in first if needed)."""
+    await callback.answer()
+    turn = Turn.of(callback.message, data)
+    known = await turn.person()
+    record = await _latest(turn, known[1]) if known else None
+    if known is None or record is None:
+        await continue_as_known(turn, "precheck")
+        return
+    result = PrecheckResult.model_validate(record.result)
+    program = primary_program(result)
+    application = await submit_application(
+        turn.session, family_id=known[1], applicant_person_id=known[0], program=program,
+        channel="chat", precheck_id=record.id,
+    )  # fmt: skip
+    status = inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)))
+    await turn.reply(
+        "precheck-applied", number=application.id, program=explain.program_name(program),
+        reply_markup=status,
+    )  # fmt: skip
+
+
+@router.callback_query(PrecheckCb.filter(F.action == "report"))
+async def report_pressed(callback: CallbackQuery, **data: Any) -> None:
+    """下载核查报告: the verification report of the latest pre-check, as an HTML document."""
+    await callback.answer()
+    turn = Turn.of(callback.message, data)
+    known = await turn.person()
+    record = await _latest(turn, known[1]) if known else None
+    if known is None or record is None:
+        await continue_as_known(turn, "precheck")
+        return
+    family = await load_family(turn.session, known[1])
+    applicant = await turn.session.get(Person, known[0])
+    html = render_verification_report(
+        PrecheckResult.model_validate(record.result),
+        {
+            "applicant_name": mask_name(applicant.name),
+            "applicant_id": mask_id_number(applicant.id_number),
+            "data_sources": record.data_sources,
+            "case_number": f"P{record.id}",
+            "member_names": member_names(family),
+        },
+    )
+    document = BufferedInputFile(html.encode(), filename=f"核查报告-P{record.id}.html")
+    await turn.message.answer_document(document, caption=turn.l10n.t("precheck-report-caption"))

@@ -1,0 +1,371 @@
+"""一证一书 and identity: the gate before any personal data.
+
+1. (pre-check only) the authorization text, versioned; an explicit 同意 is required;
+2. the ID number, checked (GB 11643-1999) — a typo gets a re-prompt saying what is wrong;
+3. a one-time code to the phone on file (demo mode shows it, labelled), or a Telegram
+   contact that matches, or a partner's signed assertion (``/assert <token>``).
+
+Failed attempts are limited per sender (:mod:`store.identity`). Only after step 3 does the
+conversation hold ``person_id``; the consent is recorded then, for the applicant and, as
+guardian, for the minors of the family.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
+from aiogram.types import ReplyKeyboardRemove as NoKeyboard
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import SignInCb
+from bot.conversation import NEEDS_CONSENT, TARGETS, Turn
+from bot.keyboards.inline import inline
+from bot.keyboards.menu import main_menu
+from bot.states import SignIn
+from eligibility.precheck import load_family
+from jiuzhu.settings import Settings
+from nlu import NluEngine
+from store.base import utcnow
+from store.consent import grant_with_minors
+from store.identity import (
+    CODE_TTL,
+    TooManyAttempts,
+    code_hash,
+    failures_left,
+    find_person,
+    phones_match,
+    record_attempt,
+    send_code,
+    verify_assertion,
+)
+from store.models import Person
+from store.pii import InvalidIdNumber, mask_phone, parse_id_number
+from templates import Texts
+
+router = Router(name="signin")
+
+CONSENT_VERSION = "2026-11-v1"
+"""Version of the authorization text (``consent-text`` in templates); bump on every change."""
+
+
+def consent_text(l10n: Texts) -> tuple[str, str]:
+    """The authorization text and its SHA-256 (stored with every consent)."""
+    text = l10n.t("consent-text", version=CONSENT_VERSION)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def _buttons(l10n: Texts, *actions: str) -> InlineKeyboardMarkup:
+    return inline(l10n, *((f"signin-button-{a}", SignInCb(action=a)) for a in actions))
+
+
+async def begin_sign_in(turn: Turn, *, after: str) -> None:
+    """Start the gate for journey ``after``; the consent step only where data is read."""
+    want_consent = after in NEEDS_CONSENT
+    data = await turn.data()
+    await turn.state.update_data(after=after, want_consent=want_consent)
+    if want_consent:
+        text, _ = consent_text(turn.l10n)
+        await turn.state.set_state(SignIn.consent)
+        await turn.message.answer(text, reply_markup=_buttons(turn.l10n, "agree", "decline"))
+    elif data.get("pending_person_id") and data.get("code_hash"):
+        await turn.state.set_state(SignIn.code)
+        await turn.reply("signin-code-still-waiting", masked_phone=data.get("masked_phone", ""))
+    else:
+        await turn.state.set_state(SignIn.id_number)
+        await turn.reply("signin-ask-id-privacy")
+
+
+def _turn(message: Message, state: FSMContext, session: AsyncSession, l10n: Texts,
+          settings: Settings, sender_hash: str, nlu: NluEngine | None = None) -> Turn:  # fmt: skip
+    return Turn(message, state, session, l10n, settings, sender_hash, nlu)
+
+
+# --- 1. the authorization -------------------------------------------------------------
+
+
+@router.callback_query(SignIn.consent, SignInCb.filter(F.action == "agree"))
+async def consent_agreed(callback: CallbackQuery, state: FSMContext, l10n: Texts) -> None:
+    """同意: ask for the ID number (the consent is recorded once identity is proven)."""
+    await callback.answer()
+    await state.update_data(consent_agreed=True)
+    await state.set_state(SignIn.id_number)
+    await callback.message.answer(l10n.t("signin-ask-id"))
+
+
+@router.callback_query(SignIn.consent, SignInCb.filter(F.action == "decline"))
+async def consent_declined(callback: CallbackQuery, state: FSMContext, l10n: Texts) -> None:
+    """不同意: nothing is checked; say what else is possible."""
+    await callback.answer()
+    await state.set_state(None)
+    await state.update_data(after=None, want_consent=False)
+    await callback.message.answer(l10n.t("signin-declined"), reply_markup=main_menu(l10n))
+
+
+@router.message(SignIn.consent, F.text)
+async def consent_answer_typed(
+    message: Message, state: FSMContext, l10n: Texts, nlu: NluEngine
+) -> None:
+    """A typed answer: 同意/好的 agrees, 不同意/不要 declines, anything else re-asks."""
+    parsed = await nlu.parse(message.text or "")
+    if parsed.intent_name in ("affirm", "give_consent"):
+        await state.update_data(consent_agreed=True)
+        await state.set_state(SignIn.id_number)
+        await message.answer(l10n.t("signin-ask-id"))
+    elif parsed.intent_name in ("deny", "revoke_consent"):
+        await state.set_state(None)
+        await state.update_data(after=None, want_consent=False)
+        await message.answer(l10n.t("signin-declined"), reply_markup=main_menu(l10n))
+    else:
+        await message.answer(
+            l10n.t("signin-consent-reask"), reply_markup=_buttons(l10n, "agree", "decline")
+        )
+
+
+# --- 2. the ID number -------------------------------------------------------------------
+
+
+@router.message(SignIn.id_number, F.text)
+async def id_number_given(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+) -> None:
+    """Check the number, find the person, send a code to the phone on file."""
+    try:
+        id_number = parse_id_number(message.text or "")
+    except InvalidIdNumber as e:
+        await message.answer(l10n.t("signin-id-invalid", problem=e.message))
+        return
+    try:
+        await failures_left(session, sender_hash)
+    except TooManyAttempts as e:
+        await _too_many(message, l10n, e.retry_after)
+        return
+    person = await find_person(session, id_number.value)
+    if person is None:
+        await record_attempt(session, sender_hash, "code", succeeded=False)
+        await message.answer(l10n.t("signin-id-unknown", masked=id_number.masked))
+        return
+    if not person.phone:
+        await message.answer(l10n.t("signin-no-phone"), reply_markup=main_menu(l10n))
+        return
+    await _send_code(message, state, session, l10n, settings, person)
+
+
+async def _send_code(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    person: Person,
+) -> None:
+    code = await send_code(session, person, l10n.t("signin-sms", minutes=_minutes()))
+    sender = await _sender(state)
+    masked = mask_phone(person.phone or "")
+    await state.update_data(
+        pending_person_id=person.id,
+        code_hash=code_hash(code, sender),
+        code_expires=(utcnow() + CODE_TTL).isoformat(),
+        masked_phone=masked,
+    )
+    await state.set_state(SignIn.code)
+    await message.answer(
+        l10n.t("signin-code-sent", masked_phone=masked, minutes=_minutes()),
+        reply_markup=_buttons(l10n, "resend", "restart"),
+    )
+    if settings.demo:
+        await message.answer(l10n.t("signin-demo-code", code=code))
+    if message.chat.type == "private":
+        await message.answer(l10n.t("signin-contact-hint"), reply_markup=_contact_keyboard(l10n))
+
+
+def _contact_keyboard(l10n: Texts) -> ReplyKeyboardMarkup:
+    share = KeyboardButton(text=l10n.t("signin-button-contact"), request_contact=True)
+    return ReplyKeyboardMarkup(keyboard=[[share]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def _minutes() -> int:
+    return int(CODE_TTL.total_seconds() // 60)
+
+
+async def _sender(state: FSMContext) -> str:
+    # The code is bound to this conversation's storage key (chat and user).
+    return f"{state.key.chat_id}:{state.key.user_id}"
+
+
+async def _too_many(message: Message, l10n: Texts, retry_after: datetime) -> None:
+    minutes = max(1, int((retry_after - utcnow()).total_seconds() // 60) + 1)
+    await message.answer(l10n.t("signin-too-many", minutes=minutes), reply_markup=main_menu(l10n))
+
+
+# --- 3. the code, a contact or an assertion --------------------------------------------
+
+
+@router.message(SignIn.code, F.text.regexp(r"^\s*\d{4,8}\s*$"))
+async def code_given(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+    nlu: NluEngine,
+) -> None:
+    """A code: right → identity proven; wrong or expired → say so and how many tries remain."""
+    try:
+        left = await failures_left(session, sender_hash)
+    except TooManyAttempts as e:
+        await _too_many(message, l10n, e.retry_after)
+        return
+    data = await state.get_data()
+    code = (message.text or "").strip()
+    expired = datetime.fromisoformat(data["code_expires"]) < utcnow()
+    if expired or code_hash(code, await _sender(state)) != data.get("code_hash"):
+        await record_attempt(session, sender_hash, "code", succeeded=False)
+        key = "signin-code-expired" if expired else "signin-code-wrong"
+        await message.answer(
+            l10n.t(key, left=left - 1), reply_markup=_buttons(l10n, "resend", "restart")
+        )
+        return
+    await record_attempt(session, sender_hash, "code", succeeded=True)
+    person = await session.get(Person, int(data["pending_person_id"]))
+    turn = _turn(message, state, session, l10n, settings, sender_hash, nlu)
+    await identified(turn, person)
+
+
+@router.message(SignIn.code, F.contact)
+async def contact_shared(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+    nlu: NluEngine,
+) -> None:
+    """Telegram: the person's own contact whose number is the phone on file."""
+    data = await state.get_data()
+    person = await session.get(Person, int(data["pending_person_id"]))
+    contact = message.contact
+    own = contact is not None and message.from_user is not None
+    own = own and contact.user_id == message.from_user.id
+    if person is None or not own or not phones_match(person.phone, contact.phone_number):
+        await record_attempt(session, sender_hash, "contact", succeeded=False)
+        await message.answer(l10n.t("signin-contact-mismatch"), reply_markup=NoKeyboard())
+        return
+    await record_attempt(session, sender_hash, "contact", succeeded=True)
+    await message.answer(l10n.t("signin-contact-ok"), reply_markup=NoKeyboard())
+    await identified(_turn(message, state, session, l10n, settings, sender_hash, nlu), person)
+
+
+@router.message(SignIn.code, F.text)
+async def code_not_digits(message: Message, state: FSMContext, l10n: Texts) -> None:
+    """Anything else while a code is awaited: say what is expected; nothing is lost."""
+    data = await state.get_data()
+    await message.answer(
+        l10n.t("signin-code-reask", masked_phone=data.get("masked_phone", "")),
+        reply_markup=_buttons(l10n, "resend", "restart"),
+    )
+
+
+@router.callback_query(SignIn.code, SignInCb.filter(F.action == "resend"))
+async def code_resend(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+) -> None:
+    """Send a new code (the old one stops working); counts against the hourly limit."""
+    await callback.answer()
+    try:
+        await failures_left(session, sender_hash)
+    except TooManyAttempts as e:
+        await _too_many(callback.message, l10n, e.retry_after)
+        return
+    await record_attempt(session, sender_hash, "resend", succeeded=False)
+    data = await state.get_data()
+    person = await session.get(Person, int(data["pending_person_id"]))
+    await _send_code(callback.message, state, session, l10n, settings, person)
+
+
+@router.callback_query(SignIn.code, SignInCb.filter(F.action == "restart"))
+async def code_restart(callback: CallbackQuery, state: FSMContext, l10n: Texts) -> None:
+    """Give another ID number."""
+    await callback.answer()
+    await state.update_data(pending_person_id=None, code_hash=None, masked_phone=None)
+    await state.set_state(SignIn.id_number)
+    await callback.message.answer(l10n.t("signin-ask-id"))
+
+
+@router.message(Command("assert"))
+async def assertion_given(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+    nlu: NluEngine,
+) -> None:
+    """A partner app's signed identity assertion: ``/assert <token>`` (see store.identity)."""
+    key = settings.identity_assertion_key
+    id_number = None
+    if key is not None and command.args:
+        id_number = verify_assertion(
+            command.args, str(message.chat.id), key.get_secret_value().encode()
+        )
+    person = await find_person(session, id_number) if id_number else None
+    if person is None:
+        await record_attempt(session, sender_hash, "assertion", succeeded=False)
+        await message.answer(l10n.t("signin-assertion-invalid"))
+        return
+    await record_attempt(session, sender_hash, "assertion", succeeded=True)
+    data = await state.get_data()
+    if not data.get("after"):
+        await state.update_data(after="benefits")
+    await identified(_turn(message, state, session, l10n, settings, sender_hash, nlu), person)
+
+
+async def identified(turn: Turn, person: Person) -> None:
+    """Identity proven: remember who, record a consent agreed to, continue the journey."""
+    await turn.session.refresh(person, ["membership"])
+    if person.membership is None:
+        await turn.state.set_state(None)
+        await turn.reply("signin-no-family", reply_markup=main_menu(turn.l10n))
+        return
+    family = await load_family(turn.session, person.membership.family_id)
+    data = await turn.data()
+    consented = bool(data.get("consented"))
+    if data.get("consent_agreed") and data.get("want_consent"):
+        _, digest = consent_text(turn.l10n)
+        await grant_with_minors(
+            turn.session, person, family, text_version=CONSENT_VERSION, text_sha256=digest,
+            channel="chat",
+        )  # fmt: skip
+        consented = True
+    after = data.get("after") or "benefits"
+    await turn.state.set_state(None)
+    await turn.state.update_data(
+        person_id=person.id, family_id=family.id, consented=consented, consent_agreed=False,
+        pending_person_id=None, code_hash=None, code_expires=None, after=None,
+    )  # fmt: skip
+    await turn.reply("signin-done", reply_markup=NoKeyboard())
+    await TARGETS[after](turn)

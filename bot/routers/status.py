@@ -1,0 +1,33 @@
+"""申请进度: each application of the family with its status timeline."""
+
+from __future__ import annotations
+
+from bot.callbacks import MenuAction, MenuCb
+from bot.conversation import Turn, target
+from bot.keyboards.inline import inline
+from eligibility import explain
+from store.applications import family_applications
+
+
+@target("status")
+async def status_step(turn: Turn) -> None:
+    """List the applications, newest first, each with its timeline."""
+    _, family_id = await turn.person()  # type: ignore[misc]
+    applications = await family_applications(turn.session, family_id)
+    if not applications:
+        buttons = inline(turn.l10n, ("menu-apply", MenuCb(action=MenuAction.apply)))
+        await turn.reply("status-none", reply_markup=buttons)
+        return
+    items = [
+        {
+            "number": a.id,
+            "program": explain.program_name(a.program),
+            "status": turn.l10n.t(f"application-{a.status.replace('_', '-')}"),
+            "events": [
+                {"at": e.at, "status": turn.l10n.t(f"application-{e.status.replace('_', '-')}")}
+                for e in a.events
+            ],
+        }
+        for a in applications
+    ]
+    await turn.reply("status-list", applications=items)
