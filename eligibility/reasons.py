@@ -53,6 +53,7 @@ severe_disability_grade_1_2            member(s) with disability grade 1 or 2
 no_member_grade_1_2                    nobody has a grade 1–2 disability
 premium_fully_subsidised               特困 / dibao / included alone: whole premium paid (members)
 marginal_premium_set_by_city           marginal family: the city sets the subsidy (members)
+no_premium_subsidy                     nobody is 特困, dibao, included alone or marginal
 =====================================  ============================================================
 
 Flags (``flags`` in the result): ``business_registration`` (action ``home_visit``) and
@@ -93,9 +94,62 @@ REASON_CODES: tuple[str, ...] = (
     "no_member_grade_1_2",
     "premium_fully_subsidised",
     "marginal_premium_set_by_city",
+    "no_premium_subsidy",
 )
 
 FLAG_CODES: tuple[str, ...] = ("business_registration", "member_unverified")
+
+#: codes that speak for the program (a refusal notice lists only the others)
+FAVOURABLE: frozenset[str] = frozenset({
+    "income_below_standard", "income_below_marginal_line", "property_test_passed",
+    "business_cleared_by_visit", "single_inclusion", "tekun_conditions_met",
+    "disabled_member_in_assisted_family", "severe_disability_grade_1_2",
+    "premium_fully_subsidised", "marginal_premium_set_by_city",
+})
+
+_DIBAO_RULE = "《最低生活保障审核确认办法》（民政部，2021）第三条、第十三条"
+_PROPERTY_RULE = "广东省低保边缘家庭财产状况认定（粤府办〔2022〕3号）"
+_MARGINAL_RULE = (
+    "《最低生活保障审核确认办法》第八条；"
+    "《关于加强低收入人口动态监测做好分层分类社会救助工作的意见》（2023）"
+)
+_TEKUN_RULE = "《特困人员认定办法》（民政部，2021）第六条至第八条"
+_SUBSIDY_RULE = "广东省困难残疾人生活补贴和重度残疾人护理补贴标准"
+_MEDICAL_RULE = "广东省医疗救助资助参保政策"
+
+#: reason code -> the rule it applies, for documents (citations; status as in RULES.md)
+CITATIONS: dict[str, str] = {
+    "income_below_standard": _DIBAO_RULE,
+    "income_not_below_standard": _DIBAO_RULE,
+    "income_below_marginal_line": _MARGINAL_RULE,
+    "income_not_below_marginal_line": _MARGINAL_RULE,
+    "income_below_standard_dibao_applies": _MARGINAL_RULE,
+    "property_test_passed": _PROPERTY_RULE,
+    "financial_assets_above_limit": _PROPERTY_RULE,
+    "too_many_residential_properties": _PROPERTY_RULE,
+    "nonresidential_property": _PROPERTY_RULE,
+    "motor_vehicle": _PROPERTY_RULE,
+    "business_registration": _PROPERTY_RULE,
+    "business_needs_home_visit": _PROPERTY_RULE + "；入户核查",
+    "business_not_micro_after_visit": _PROPERTY_RULE + "；入户核查",
+    "business_cleared_by_visit": _PROPERTY_RULE + "；入户核查",
+    "single_inclusion": "《最低生活保障审核确认办法》第八条；民政部2022年10月通知",
+    "not_marginal_family": "《最低生活保障审核确认办法》第八条",
+    "no_member_severe": "《最低生活保障审核确认办法》第八条；民政部2022年10月通知",
+    "tekun_conditions_met": _TEKUN_RULE,
+    "no_member_unable_to_work": "《特困人员认定办法》第七条",
+    "supporter_available": "《特困人员认定办法》第六条、第九条",
+    "own_income_not_below_standard": "《特困人员认定办法》第八条",
+    "disabled_member_in_assisted_family": _SUBSIDY_RULE,
+    "no_disabled_member": _SUBSIDY_RULE,
+    "family_not_assisted": _SUBSIDY_RULE,
+    "severe_disability_grade_1_2": _SUBSIDY_RULE,
+    "no_member_grade_1_2": _SUBSIDY_RULE,
+    "premium_fully_subsidised": _MEDICAL_RULE,
+    "marginal_premium_set_by_city": _MEDICAL_RULE,
+    "no_premium_subsidy": _MEDICAL_RULE,
+}
+assert set(CITATIONS) == set(REASON_CODES)
 
 Reason = dict[str, Any]
 
@@ -227,7 +281,7 @@ def medical_insurance_subsidy(f: Any) -> list[Reason]:
         rest = [m for m in f.member_ids if m not in full]
         if rest:
             out.append(_r("marginal_premium_set_by_city", members=rest))
-    return out or [_r("family_not_assisted")]
+    return out or [_r("no_premium_subsidy")]
 
 
 #: program code -> function choosing its reasons
