@@ -19,6 +19,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +64,16 @@ def _char_grams(text: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
+    return [w for w in _jieba().lcut(text.lower()) if w.strip()]
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
     import jieba
 
-    return [w for w in jieba.lcut(text.lower()) if w.strip()]
-
-
-def _quiet_jieba() -> None:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" banner on stderr
+    jieba.initialize()
+    return jieba
 
 
 @dataclass
@@ -187,7 +189,6 @@ def train(
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.svm import LinearSVC
 
-    _quiet_jieba()
     started = time.perf_counter()
     texts, labels = [], []
     for ex in examples:
