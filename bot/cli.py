@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 
 import typer
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # senders are hashed by the gateway
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +34,7 @@ def register(app: typer.Typer) -> None:
         from jiuzhu.settings import get_settings
 
         settings = get_settings()
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         web.run_app(
             _rest_app(),
             host=host or settings.host,
@@ -45,12 +50,19 @@ async def _chat(sender: str) -> None:
     from jiuzhu.settings import get_settings
 
     settings = get_settings()
+    _log_to_file(settings.data_dir / "logs" / "chat.log")
     ctx = await create_app_context(settings, throttle=False)
     try:
         gateway = Gateway(ctx.dispatcher, channel="terminal")
         await TerminalChat(gateway, sender, settings.data_dir / "downloads").run()
     finally:
         await ctx.close()
+
+
+def _log_to_file(path: Path) -> None:
+    # The terminal is the conversation: errors go to a file, not between the replies.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=path, level=logging.INFO, format=LOG_FORMAT)
 
 
 async def _rest_app():  # -> web.Application; aiohttp's run_app awaits it

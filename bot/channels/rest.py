@@ -163,7 +163,7 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
     except web.HTTPRequestEntityTooLarge as e:
         raise _BadRequest(413, f"request body over {max_body} bytes; {expected}") from e
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8-sig"))  # tolerate a BOM
     except (UnicodeDecodeError, ValueError) as e:
         raise _BadRequest(400, f"body is not UTF-8 JSON; {expected}") from e
     if not isinstance(body, dict):

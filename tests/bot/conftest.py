@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from aiogram.types import InlineKeyboardMarkup as Markup
 
+from bot.callbacks import MenuCb
 from bot.channels.gateway import Gateway, chat_id_of
 from bot.dispatcher import build_dispatcher
 from jiuzhu.errors import InvalidInput
@@ -94,6 +95,23 @@ def make_demo_router(log: list[str]) -> Router:
     async def demo_tell(message: Message, bot: Bot, command: CommandObject) -> None:
         await bot.send_message(chat_id_of(command.args or "", "rest"), "demo: a note for you")
         await message.answer("demo: told")
+
+    # Catch-alls, so these tests see the seam and not whatever the journeys answer.
+    @router.callback_query(MenuCb.filter())
+    async def demo_menu(callback: CallbackQuery, callback_data: MenuCb) -> None:
+        await callback.answer()
+        assert isinstance(callback.message, Message)
+        await callback.message.answer(f"demo: menu {callback_data.action.value}")
+
+    @router.callback_query()
+    async def demo_any_button(callback: CallbackQuery) -> None:
+        await callback.answer()
+        assert isinstance(callback.message, Message)
+        await callback.message.answer(f"demo: button {callback.data}")
+
+    @router.message()
+    async def demo_any_text(message: Message) -> None:
+        await message.answer(f"demo: text {message.text}")
 
     return router
 

@@ -34,16 +34,20 @@ class TestStartAndMenu:
         assert [b["title"] for b in reply["buttons"]] == MENU
         assert reply["buttons"][0]["payload"] == "menu:benefits"
 
-    async def test_each_menu_payload_reaches_its_placeholder(self, gateway: Gateway) -> None:
+    async def test_each_menu_payload_presses_its_button(self, gateway: Gateway) -> None:
         [menu] = await gateway.handle("alice", "/menu")
+        assert [b["payload"] for b in menu["buttons"]] == [
+            "menu:benefits", "menu:apply", "menu:status", "menu:policy", "menu:change",
+            "menu:human",
+        ]
         for button in menu["buttons"]:
             replies = await gateway.handle("alice", button["payload"])
-            assert texts_of(replies) == [L10N.t("menu-placeholder", choice=button["title"])]
+            assert texts_of(replies) == [f"demo: {button['payload'].replace(':', ' ')}"]
 
     async def test_payload_never_shown_is_plain_text(self, gateway: Gateway) -> None:
         # A new sender never saw the menu: its payload is text, not a button press.
         replies = await gateway.handle("newcomer", "menu:apply")
-        assert texts_of(replies) == [L10N.t("not-understood")]
+        assert texts_of(replies) == ["demo: text menu:apply"]
 
     async def test_help_keeps_the_flow(self, gateway: Gateway) -> None:
         await gateway.handle("alice", "/demo")
@@ -60,8 +64,8 @@ class TestCancel:
         assert [b["title"] for b in replies[0]["buttons"]] == MENU
         assert await fsm(gateway, "alice").get_state() is None
         assert await fsm(gateway, "alice").get_data() == {}
-        # The flow's input is no longer taken: a number is not understood now.
-        assert texts_of(await gateway.handle("alice", "8")) == [L10N.t("not-understood")]
+        # The flow's input is no longer taken: a number is just text now.
+        assert texts_of(await gateway.handle("alice", "8")) == ["demo: text 8"]
 
     async def test_cancel_without_a_flow(self, gateway: Gateway) -> None:
         assert texts_of(await gateway.handle("alice", "/cancel")) == [L10N.t("cancel-nothing")]
@@ -84,7 +88,7 @@ class TestButtons:
 
     async def test_buttons_of_one_sender_are_not_anothers(self, gateway: Gateway) -> None:
         await gateway.handle("alice", "/demo")
-        assert texts_of(await gateway.handle("bob", "demo:skip")) == [L10N.t("not-understood")]
+        assert texts_of(await gateway.handle("bob", "demo:skip")) == ["demo: text demo:skip"]
 
 
 class TestErrors:

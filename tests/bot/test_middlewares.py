@@ -73,7 +73,7 @@ class TestIdle:
         clock.advance(31 * MINUTE)
         replies = await gateway.handle("alice", "2")
         # Restarted: the number is no longer an answer to the flow.
-        assert texts_of(replies) == [L10N.t("idle-restart"), L10N.t("not-understood")]
+        assert texts_of(replies) == [L10N.t("idle-restart"), "demo: text 2"]
         assert await fsm(gateway, "alice").get_state() is None
 
     async def test_flow_idle_for_a_day_restarts_and_forgets(self, make_gateway) -> None:
