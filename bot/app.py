@@ -25,6 +25,9 @@ from aiogram.fsm.storage.base import BaseStorage
 from bot.dispatcher import build_dispatcher
 from bot.storage import make_storage
 from jiuzhu.settings import Settings
+from nlu import get_engine
+from store.crypto import configure_vault
+from store.session import make_async_engine, make_sessionmaker
 
 
 @dataclass
@@ -60,7 +63,13 @@ async def create_app_context(
     storage = make_storage(settings.redis_url)
     stack.push_async_callback(storage.close)
     workflow_data: dict[str, Any] = {"settings": settings}
-    # Services join here (db sessionmaker, NLU engine...), each with its cleanup on `stack`.
+    if "sessionmaker" not in services:
+        configure_vault(settings.secret())
+        engine = make_async_engine(settings)
+        stack.push_async_callback(engine.dispose)
+        workflow_data["sessionmaker"] = make_sessionmaker(engine)
+    if "nlu" not in services:
+        workflow_data["nlu"] = get_engine(settings)
     workflow_data.update(services)
     dispatcher = build_dispatcher(
         storage=storage, throttling=None if throttle else False, **workflow_data

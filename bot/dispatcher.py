@@ -16,6 +16,7 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 
+from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.idle import IdleMiddleware
 from bot.middlewares.l10n import L10nMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -49,5 +50,7 @@ def build_dispatcher(
     if throttling is not False:
         dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
     dp.update.outer_middleware(idle or IdleMiddleware(clock=time.time))
+    if "sessionmaker" in workflow_data:
+        dp.update.outer_middleware(DbSessionMiddleware(workflow_data["sessionmaker"]))
     dp.include_routers(*get_routers(extra_routers))
     return dp

@@ -14,9 +14,32 @@ from aiogram.enums import ChatType
 
 
 def _journeys(extra: Sequence[Router]) -> list[Router]:
-    from bot.routers import fallback, menu, start
+    from bot.routers import (
+        benefits,
+        change,
+        fallback,
+        menu,
+        precheck,
+        revoke,
+        signin,
+        start,
+        status,  # noqa: F401  (no buttons of its own: registers the "status" journey)
+        understand,
+    )
 
-    return [start.router, *extra, menu.router, fallback.router]
+    # Flows waiting for input first, then buttons, then free text at the menu, then last resort.
+    return [
+        start.router,
+        *extra,
+        signin.router,
+        revoke.router,
+        change.router,
+        precheck.router,
+        benefits.router,
+        menu.router,
+        understand.router,
+        fallback.router,
+    ]
 
 
 def get_routers(extra: Sequence[Router] = ()) -> list[Router]:

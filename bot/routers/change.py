@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Router
-from aiogram.types import CallbackQuery
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import ChangeCb, MenuAction, MenuCb
 from bot.conversation import Turn, continue_as_known, target
@@ -53,6 +53,19 @@ async def record_change(turn: Turn, event: str) -> None:
     buttons = inline(turn.l10n, ("change-button-recheck", MenuCb(action=MenuAction.apply)))
     event_text = turn.l10n.t(f"event-{event.replace('_', '-')}")
     await turn.reply("change-recorded", event=event_text, reply_markup=buttons)
+
+
+@router.message(Change.event, F.text)
+async def event_typed(message: Message, **data: Any) -> None:
+    """A typed life event ("我失业了"): the NLU's ``life_event``, else ask again."""
+    turn = Turn.of(message, data)
+    parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
+    event = parsed.entity("life_event")
+    if event in LIFE_EVENTS:
+        await record_change(turn, event)
+        return
+    await turn.state.set_state(None)
+    await change_step(turn)
 
 
 @router.callback_query(ChangeCb.filter())

@@ -1,61 +1,38 @@
-"""Main-menu choices. Each handler is a placeholder the journey's own router replaces.
-
-To replace one: write the journey's router (e.g. ``bot/routers/benefits.py`` handling
-``MenuCb.filter(F.action == MenuAction.benefits)``), include it in
-:func:`bot.routers.get_routers` before this router, and delete the placeholder here.
-"""
+"""Main-menu choices: each starts its journey (signing in first where data is personal)."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from typing import Any
+
+from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot.callbacks import MenuAction, MenuCb
-from bot.keyboards.menu import menu_title
-from templates import Texts
+from bot.conversation import Turn, continue_as_known
+from bot.routers.handoff import hand_over
+from bot.routers.policy import answer_policy
 
 router = Router(name="menu")
 
+JOURNEYS = {
+    MenuAction.benefits: "benefits",
+    MenuAction.apply: "precheck",
+    MenuAction.status: "status",
+    MenuAction.change: "change",
+}
+"""Menu choices that need the person to be known, and the journey each starts."""
 
-async def _placeholder(callback: CallbackQuery, l10n: Texts, action: MenuAction) -> None:
+
+@router.callback_query(MenuCb.filter())
+async def menu_chosen(callback: CallbackQuery, callback_data: MenuCb, **data: Any) -> None:
+    """One of the six menu buttons; leaves whatever flow was waiting."""
     await callback.answer()
-    if callback.message is not None:
-        await callback.message.answer(
-            l10n.t("menu-placeholder", choice=menu_title(l10n, action))
-        )
-
-
-@router.callback_query(MenuCb.filter(F.action == MenuAction.benefits))
-async def menu_benefits(callback: CallbackQuery, l10n: Texts) -> None:
-    """查看我的待遇: the happiness list (placeholder)."""
-    await _placeholder(callback, l10n, MenuAction.benefits)
-
-
-@router.callback_query(MenuCb.filter(F.action == MenuAction.apply))
-async def menu_apply(callback: CallbackQuery, l10n: Texts) -> None:
-    """申请/测算: consent, identity, pre-check (placeholder)."""
-    await _placeholder(callback, l10n, MenuAction.apply)
-
-
-@router.callback_query(MenuCb.filter(F.action == MenuAction.status))
-async def menu_status(callback: CallbackQuery, l10n: Texts) -> None:
-    """申请进度: application status and timeline (placeholder)."""
-    await _placeholder(callback, l10n, MenuAction.status)
-
-
-@router.callback_query(MenuCb.filter(F.action == MenuAction.policy))
-async def menu_policy(callback: CallbackQuery, l10n: Texts) -> None:
-    """政策咨询: policy questions (placeholder)."""
-    await _placeholder(callback, l10n, MenuAction.policy)
-
-
-@router.callback_query(MenuCb.filter(F.action == MenuAction.change))
-async def menu_change(callback: CallbackQuery, l10n: Texts) -> None:
-    """报告变化: report a life event (placeholder)."""
-    await _placeholder(callback, l10n, MenuAction.change)
-
-
-@router.callback_query(MenuCb.filter(F.action == MenuAction.human))
-async def menu_human(callback: CallbackQuery, l10n: Texts) -> None:
-    """转人工: open a case for a person (placeholder)."""
-    await _placeholder(callback, l10n, MenuAction.human)
+    turn = Turn.of(callback.message, data)
+    await turn.state.set_state(None)
+    await turn.state.update_data(misunderstood=0)
+    if callback_data.action == MenuAction.policy:
+        await answer_policy(turn)
+    elif callback_data.action == MenuAction.human:
+        await hand_over(turn)
+    else:
+        await continue_as_known(turn, JOURNEYS[callback_data.action])

@@ -46,7 +46,10 @@ async def cmd_revoke(message: Message, **data: Any) -> None:
 async def revoke_confirmed(callback: CallbackQuery, **data: Any) -> None:
     """Revoke the person's consents and the guardian consents they gave."""
     await callback.answer()
-    turn = Turn.of(callback.message, data)
+    await _revoke(Turn.of(callback.message, data))
+
+
+async def _revoke(turn: Turn) -> None:
     person_id, _ = await turn.person()  # type: ignore[misc]
     wards = await turn.session.scalars(
         select(Consent.person_id).where(Consent.guardian_person_id == person_id)
@@ -55,6 +58,18 @@ async def revoke_confirmed(callback: CallbackQuery, **data: Any) -> None:
     await turn.state.set_state(None)
     await turn.state.update_data(consented=False)
     await turn.reply("revoke-done", count=count, reply_markup=main_menu(turn.l10n))
+
+
+@router.message(Revoke.confirm, F.text)
+async def revoke_answer_typed(message: Message, **data: Any) -> None:
+    """A typed answer to the confirmation: yes revokes, anything else keeps the consent."""
+    turn = Turn.of(message, data)
+    parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
+    if parsed.intent_name in ("affirm", "revoke_consent"):
+        await _revoke(turn)
+    else:
+        await turn.state.set_state(None)
+        await turn.reply("revoke-kept", reply_markup=main_menu(turn.l10n))
 
 
 @router.callback_query(RevokeCb.filter(F.action == "no"))

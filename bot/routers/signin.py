@@ -35,7 +35,7 @@ from bot.keyboards.menu import main_menu
 from bot.states import SignIn
 from eligibility.precheck import load_family
 from jiuzhu.settings import Settings
-from nlu import NluEngine
+from nlu import NluEngine, normalise
 from store.base import utcnow
 from store.consent import grant_with_minors
 from store.identity import (
@@ -91,6 +91,39 @@ def _turn(message: Message, state: FSMContext, session: AsyncSession, l10n: Text
     return Turn(message, state, session, l10n, settings, sender_hash, nlu)
 
 
+# --- a partner's assertion works in any state, so it is tried first -------------------
+
+
+@router.message(Command("assert"))
+async def assertion_given(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+    nlu: NluEngine,
+) -> None:
+    """A partner app's signed identity assertion: ``/assert <token>`` (see store.identity)."""
+    key = settings.identity_assertion_key
+    id_number = None
+    if key is not None and command.args:
+        id_number = verify_assertion(
+            command.args, str(message.chat.id), key.get_secret_value().encode()
+        )
+    person = await find_person(session, id_number) if id_number else None
+    if person is None:
+        await record_attempt(session, sender_hash, "assertion", succeeded=False)
+        await message.answer(l10n.t("signin-assertion-invalid"))
+        return
+    await record_attempt(session, sender_hash, "assertion", succeeded=True)
+    data = await state.get_data()
+    if not data.get("after"):
+        await state.update_data(after="benefits")
+    await identified(_turn(message, state, session, l10n, settings, sender_hash, nlu), person)
+
+
 # --- 1. the authorization -------------------------------------------------------------
 
 
@@ -143,10 +176,15 @@ async def id_number_given(
     l10n: Texts,
     settings: Settings,
     sender_hash: str,
+    nlu: NluEngine,
 ) -> None:
     """Check the number, find the person, send a code to the phone on file."""
+    text = message.text or ""
+    if not any(ch.isdigit() for ch in normalise(text)):
+        await _no_number(message, state, session, l10n, settings, sender_hash, nlu)
+        return
     try:
-        id_number = parse_id_number(message.text or "")
+        id_number = parse_id_number(text)
     except InvalidIdNumber as e:
         await message.answer(l10n.t("signin-id-invalid", problem=e.message))
         return
@@ -164,6 +202,26 @@ async def id_number_given(
         await message.answer(l10n.t("signin-no-phone"), reply_markup=main_menu(l10n))
         return
     await _send_code(message, state, session, l10n, settings, person)
+
+
+async def _no_number(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    l10n: Texts,
+    settings: Settings,
+    sender_hash: str,
+    nlu: NluEngine,
+) -> None:
+    # Words instead of a number: a person asking for help is helped; anything else re-asks.
+    parsed = await nlu.parse(message.text or "")
+    if parsed.intent_name in ("ask_human", "complain"):
+        from bot.routers.handoff import hand_over
+
+        turn = _turn(message, state, session, l10n, settings, sender_hash, nlu)
+        await hand_over(turn, kind="complaint" if parsed.intent_name == "complain" else "handoff")
+        return
+    await message.answer(l10n.t("signin-id-reask"))
 
 
 async def _send_code(
@@ -213,7 +271,7 @@ async def _too_many(message: Message, l10n: Texts, retry_after: datetime) -> Non
     await message.answer(l10n.t("signin-too-many", minutes=minutes), reply_markup=main_menu(l10n))
 
 
-# --- 3. the code, a contact or an assertion --------------------------------------------
+# --- 3. the code or a contact --------------------------------------------
 
 
 @router.message(SignIn.code, F.text.regexp(r"^\s*\d{4,8}\s*$"))
@@ -312,36 +370,6 @@ async def code_restart(callback: CallbackQuery, state: FSMContext, l10n: Texts) 
     await state.update_data(pending_person_id=None, code_hash=None, masked_phone=None)
     await state.set_state(SignIn.id_number)
     await callback.message.answer(l10n.t("signin-ask-id"))
-
-
-@router.message(Command("assert"))
-async def assertion_given(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-    nlu: NluEngine,
-) -> None:
-    """A partner app's signed identity assertion: ``/assert <token>`` (see store.identity)."""
-    key = settings.identity_assertion_key
-    id_number = None
-    if key is not None and command.args:
-        id_number = verify_assertion(
-            command.args, str(message.chat.id), key.get_secret_value().encode()
-        )
-    person = await find_person(session, id_number) if id_number else None
-    if person is None:
-        await record_attempt(session, sender_hash, "assertion", succeeded=False)
-        await message.answer(l10n.t("signin-assertion-invalid"))
-        return
-    await record_attempt(session, sender_hash, "assertion", succeeded=True)
-    data = await state.get_data()
-    if not data.get("after"):
-        await state.update_data(after="benefits")
-    await identified(_turn(message, state, session, l10n, settings, sender_hash, nlu), person)
 
 
 async def identified(turn: Turn, person: Person) -> None:

@@ -1,0 +1,95 @@
+"""Free text when no flow waits for it: the NLU says what the resident wants.
+
+Intents map to the same journeys as the menu. Two messages in a row that are not
+understood get an offer of a person (issue 5: "two consecutive misunderstandings").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.types import Message
+
+from bot.callbacks import MenuAction, MenuCb
+from bot.conversation import Turn, continue_as_known
+from bot.keyboards.inline import inline
+from bot.keyboards.menu import main_menu
+from bot.routers.handoff import hand_over
+from bot.routers.policy import answer_policy
+from nlu import FALLBACK_INTENT, ParseResult
+
+router = Router(name="understand")
+
+INTENT_JOURNEYS = {
+    "apply_assistance": "precheck",
+    "give_consent": "precheck",
+    "check_benefits": "benefits",
+    "check_status": "status",
+    "report_change": "change",
+    "revoke_consent": "revoke",
+}
+"""Intents that start a journey needing a known person."""
+
+SHORT_REPLIES = {
+    "greet": "welcome",
+    "goodbye": "goodbye",
+    "thank": "thanks",
+    "bot_challenge": "bot-challenge",
+    "affirm": "menu-prompt",
+    "deny": "menu-prompt",
+    "inform": "inform-without-flow",
+}
+"""Intents answered with one text and the menu."""
+
+MISUNDERSTOOD_LIMIT = 2
+
+
+@router.message(StateFilter(None), F.text)
+async def free_text(message: Message, **data: Any) -> None:
+    """Parse and act on free text at the menu."""
+    turn = Turn.of(message, data)
+    parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
+    await act_on(turn, parsed)
+
+
+async def act_on(turn: Turn, parsed: ParseResult) -> None:
+    """Do what ``parsed`` asks; count what is not understood."""
+    intent = parsed.intent_name
+    if intent in (FALLBACK_INTENT, "out_of_scope"):
+        await _not_understood(
+            turn, "out-of-scope" if intent == "out_of_scope" else "not-understood"
+        )
+        return
+    await turn.state.update_data(misunderstood=0)
+    if intent in INTENT_JOURNEYS:
+        if intent == "report_change":
+            await turn.state.update_data(life_event=parsed.entity("life_event"))
+        await continue_as_known(turn, INTENT_JOURNEYS[intent])
+    elif intent == "ask_policy":
+        await answer_policy(turn, parsed.entity("region"))
+    elif intent in ("ask_human", "complain"):
+        reason = "complaint" if intent == "complain" else "asked for a person"
+        await hand_over(
+            turn, kind="complaint" if intent == "complain" else "handoff", reason=reason
+        )
+    else:
+        await turn.reply(
+            SHORT_REPLIES.get(intent, "menu-prompt"), reply_markup=main_menu(turn.l10n)
+        )
+
+
+async def _not_understood(turn: Turn, key: str) -> None:
+    count = int((await turn.data()).get("misunderstood") or 0) + 1
+    if count >= MISUNDERSTOOD_LIMIT:
+        await turn.state.update_data(misunderstood=0)
+        buttons = inline(
+            turn.l10n,
+            ("offer-human-yes", MenuCb(action=MenuAction.human)),
+            ("menu-prompt-short", MenuCb(action=MenuAction.apply)),
+        )
+        await turn.reply("offer-human", reply_markup=buttons)
+        return
+    await turn.state.update_data(misunderstood=count)
+    await turn.reply(key, reply_markup=main_menu(turn.l10n))

@@ -1,0 +1,75 @@
+"""The four acceptance stories as conversations through the REST gateway."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from eligibility.policy import dibao_standard
+from store.models import Application, Case, Consent
+from tests.journeys.conftest import Resident, story_ids
+
+
+async def test_story_a_from_greeting_to_happiness_list(resident: Resident, app) -> None:
+    assert "救助小助手" in await resident.say("你好")
+    consent = await resident.say("我想申请低保")
+    assert "授权书" in consent and "撤回" in consent
+    assert "身份证" in await resident.press("同意授权")
+    answer = await resident.say(story_ids("A")[0])
+    assert "138****1825" in answer and "验证码" in answer
+    result = await resident.say(resident.demo_code())
+    assert "身份确认成功" in result
+    assert "单独纳入低保（单人户）：符合条件" in result
+    assert "低保边缘家庭：符合条件" in result
+    assert "困难残疾人生活补贴：符合条件" in result
+    assert "最低生活保障（低保）：不符合条件" in result
+    assert "覃*" in result and "覃秀梅" not in result  # masked names only
+    listing = await resident.press("查看我的待遇")
+    assert "幸福清单" in listing
+    assert "单独纳入低保" in listing and "困难残疾人生活补贴" in listing
+    assert "每月 600 元" in listing and "每月 217 元" in listing
+    assert "每月合计：817 元" in listing
+    doc = await resident.press("下载幸福清单")
+    assert resident.documents and "幸福清单" in resident.documents[0]["data"].decode()
+    assert doc is not None
+
+
+@pytest.mark.parametrize("story", ["B", "C"])
+async def test_stories_b_and_c_two_houses_explained(resident: Resident, story: str) -> None:
+    await resident.say("/start")
+    await resident.press("申请/测算")
+    await resident.press("同意授权")
+    result = await resident.sign_in(story_ids(story)[0])
+    assert "最低生活保障（低保）：不符合条件" in result
+    assert "名下有 2 套住房，超过 1 套的规定" in result
+    assert "人工复核" in result  # the right to a person's review
+    await resident.press("下载核查报告")
+    report = resident.documents[0]["data"].decode()
+    assert "核查报告" in report and "2 套住房" in report
+
+
+async def test_story_d_visit_flag_then_application(resident: Resident, app) -> None:
+    await resident.say("/start")
+    await resident.press("申请/测算")
+    await resident.press("同意授权")
+    result = await resident.sign_in(story_ids("D")[0])
+    assert "最低生活保障（低保）：需要入户核查后确定" in result
+    assert "不会直接导致不符合" in result
+    applied = await resident.press("提交申请")
+    assert "申请已提交" in applied
+    status = await resident.press("申请进度")
+    assert "已提交，等待受理" in status
+    async with app.workflow_data["sessionmaker"]() as session:
+        assert await session.scalar(select(func.count()).select_from(Application)) == 1
+        # the applicant consented for self and, as guardian, for the 4 children
+        chat = select(func.count()).select_from(Consent).where(Consent.channel == "chat")
+        assert await session.scalar(chat) == 5
+    standard, _ = dibao_standard("445303", "rural", "2026-11")
+    assert standard == 600
+
+
+async def test_talk_to_a_person_opens_a_case(resident: Resident, app) -> None:
+    reply = await resident.say("我要找人工客服")
+    assert "工作人员" in reply and "编号" in reply
+    async with app.workflow_data["sessionmaker"]() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 1
