@@ -45,6 +45,7 @@ _PERSON_PATTERNS = [
     re.compile(r"(?P<n>\d{1,2})\s*(?:people|persons|family members)", re.I),
 ]
 _PERSON_RANGE = range(1, 21)
+_DELTA = {"多了", "少了", "多咗", "少咗", "添了", "走了"}
 
 
 class EntityExtractor:
@@ -98,6 +99,9 @@ class EntityExtractor:
         for pat in _PERSON_PATTERNS:
             for m in pat.finditer(text):
                 n = int(m.group("n"))
+                # 家里多了1个人 is a change in the count, not the count
+                if text[max(0, m.start("n") - 2) : m.start("n")] in _DELTA:
+                    continue
                 if n in _PERSON_RANGE:
                     add("person_count", n, m.start("n"), m.end("n"))
         for pat in _AMOUNT_PATTERNS:
