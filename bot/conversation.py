@@ -3,6 +3,7 @@
 FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 
 ``person_id`` / ``family_id``   set once identity is proven; nothing personal is shown before
+``identified_at``               when; identity lapses after :data:`IDENTITY_TTL`
 ``consented``                   the person gave the 一证一书 consent in this conversation
 ``after``                       the journey to continue after sign-in (a :data:`TARGETS` key)
 ``pending_person_id``, ``code_hash``, ``code_expires``, ``masked_phone``   a code on its way
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -26,7 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.settings import Settings
 from nlu import NluEngine
+from store.base import utcnow
 from templates import Texts
+
+IDENTITY_TTL = timedelta(minutes=30)
+"""[A] How long a proven identity lasts in a conversation (common practice for sessions)."""
 
 
 @dataclass
@@ -57,11 +62,19 @@ class Turn:
         return await self.state.get_data()
 
     async def person(self) -> tuple[int, int] | None:
-        """``(person_id, family_id)`` once identity is proven, else None."""
+        """``(person_id, family_id)`` while a proven identity is fresh, else None.
+
+        Identity lapses :data:`IDENTITY_TTL` after it was proven, so a phone left on a table
+        does not keep showing a family's data.
+        """
         data = await self.state.get_data()
-        if data.get("person_id") and data.get("family_id"):
-            return int(data["person_id"]), int(data["family_id"])
-        return None
+        proven = data.get("identified_at")
+        if not (data.get("person_id") and data.get("family_id") and proven):
+            return None
+        if datetime.fromisoformat(proven) + IDENTITY_TTL < utcnow():
+            await self.state.update_data(person_id=None, family_id=None, identified_at=None)
+            return None
+        return int(data["person_id"]), int(data["family_id"])
 
     async def reply(self, key: str, /, reply_markup: Any = None, **context: Any) -> Message:
         """Send the text ``key`` (templates) with ``context``."""

@@ -20,6 +20,7 @@ from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.idle import IdleMiddleware
 from bot.middlewares.l10n import L10nMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.middlewares.transcript import TranscriptMiddleware
 from bot.routers import get_routers
 
 
@@ -52,5 +53,6 @@ def build_dispatcher(
     dp.update.outer_middleware(idle or IdleMiddleware(clock=time.time))
     if "sessionmaker" in workflow_data:
         dp.update.outer_middleware(DbSessionMiddleware(workflow_data["sessionmaker"]))
+        dp.update.outer_middleware(TranscriptMiddleware())
     dp.include_routers(*get_routers(extra_routers))
     return dp

@@ -8,6 +8,7 @@ because real people still carry codes of regions that were later renamed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -117,3 +118,20 @@ _PROVINCES = frozenset(
 _COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 南宫".split()
 )
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+_CODE_IN_TEXT = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """Free text with ID numbers, mobile numbers and 6-digit codes masked (for transcripts).
+
+    Full-width digits are normalised first, so ``４４１８…`` is caught too.
+    """
+    text = text.translate(_FULL_WIDTH_DIGITS)
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _CODE_IN_TEXT.sub("******", text)

@@ -392,7 +392,8 @@ async def identified(turn: Turn, person: Person) -> None:
     after = data.get("after") or "benefits"
     await turn.state.set_state(None)
     await turn.state.update_data(
-        person_id=person.id, family_id=family.id, consented=consented, consent_agreed=False,
+        person_id=person.id, family_id=family.id, identified_at=utcnow().isoformat(),
+        consented=consented, consent_agreed=False,
         pending_person_id=None, code_hash=None, code_expires=None, after=None,
     )  # fmt: skip
     await turn.reply("signin-done", reply_markup=NoKeyboard())
