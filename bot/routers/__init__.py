@@ -22,6 +22,7 @@ def _journeys(extra: Sequence[Router]) -> list[Router]:
         precheck,
         revoke,
         signin,
+        stale,
         start,
         status,  # noqa: F401  (no buttons of its own: registers the "status" journey)
         understand,
@@ -31,6 +32,7 @@ def _journeys(extra: Sequence[Router]) -> list[Router]:
     return [
         start.router,
         *extra,
+        stale.router,
         signin.router,
         revoke.router,
         change.router,

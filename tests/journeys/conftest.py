@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,19 +92,28 @@ class Resident:
         return await self.say(self.demo_code())
 
 
+@asynccontextmanager
+async def dialogue(backend: str, tmp_path: Path, nlu: NluEngine) -> AsyncIterator[AppContext]:
+    """The dialogue over a demo database of ``backend``, without rate limits."""
+    settings = demo_database(backend, tmp_path)
+    engine = make_async_engine(settings)
+    ctx = await create_app_context(
+        settings, throttle=False, sessionmaker=make_sessionmaker(engine), nlu=nlu
+    )
+    ctx.exit_stack.push_async_callback(engine.dispose)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def app(
     request: pytest.FixtureRequest, tmp_path: Path, nlu_engine: NluEngine
 ) -> AsyncIterator[AppContext]:
     """The dialogue over a demo database (SQLite and PostgreSQL)."""
-    settings = demo_database(request.param, tmp_path)
-    engine = make_async_engine(settings)
-    ctx = await create_app_context(
-        settings, throttle=False, sessionmaker=make_sessionmaker(engine), nlu=nlu_engine
-    )
-    ctx.exit_stack.push_async_callback(engine.dispose)
-    yield ctx
-    await ctx.close()
+    async with dialogue(request.param, tmp_path, nlu_engine) as ctx:
+        yield ctx
 
 
 @pytest.fixture
