@@ -129,7 +129,7 @@ async def build_situation(
 ) -> tuple[Situation, list[DataSource]]:
     """The family's situation in ``period`` from consented department records.
 
-    :raises ValueError: when the applicant has no valid consent (nothing can be verified).
+    :raises ConsentRequired: when the applicant has no valid consent (nothing can be verified).
     """
     day = date.fromisoformat(f"{period}-15")
     members, unverified, sources = [], [], []
@@ -161,9 +161,9 @@ async def build_situation(
             for b in records["business_registration"]
         ]  # fmt: skip
         assets["financial_assets"] += sum(float(a.amount) for a in records["financial_asset"])
+    applicant = next(m for m in family.members if m.relation == "applicant")
     if not any(m.relation == "applicant" for m in members):
-        msg = "the applicant has not consented: nothing can be verified"
-        raise ValueError(msg)
+        raise ConsentRequired(applicant.person_id, PRECHECK_KINDS)
     _set_supporters(members, day)
     situation = Situation(
         region=family.region_code,
@@ -229,7 +229,7 @@ async def run_precheck(
     :param actor: who asked (``chat:<sender hash>``, ``staff:<login>``, ``batch:review``).
     :returns: the result (amounts in yuan/month), its stored row id and the data consulted.
     :raises LookupError: no such family.
-    :raises ValueError: the applicant has no valid consent.
+    :raises ConsentRequired: the applicant has no valid consent (the denied reads are audited).
     """
     family = await load_family(session, family_id)
     situation, sources = await build_situation(
