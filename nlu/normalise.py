@@ -30,7 +30,7 @@ _RUN = re.compile(rf"(?:\d+(?:\.\d+)?|[{_NUM_CHARS}])+")
 # Counters and units after which a lone Chinese digit is a quantity (一个月, 三口人, 二级).
 _UNITS = "块元蚊文人口个位岁月年级间套次天周号楼名胎"
 # Slang magnitudes after Arabic digits: 3k = 3000, 1w = 10000 (not inside a word: 5kg, 2wifi).
-_SLANG = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([kKwW])(?![A-Za-z])")
+_SLANG = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)\s?([kKwW])(?![A-Za-z])")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # An 18-character resident ID typed with spaces or dashes between groups, or a lowercase x.
 _ID_LOOSE = re.compile(r"(?<![0-9A-Za-z])[1-9](?:[ \-]?\d){16}[ \-]?[\dxX](?![0-9A-Za-z])")
