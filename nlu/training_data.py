@@ -113,7 +113,13 @@ def load(paths: list[Path] | Path | None = None) -> TrainingData:
 def _load_file(path: Path, td: TrainingData) -> None:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        msg = f"cannot read training data {path}: not valid YAML{where} "
+        msg += f"({getattr(e, 'problem', None) or type(e).__name__})"
+        raise TrainingDataError(msg) from e
+    except (OSError, UnicodeDecodeError) as e:
         msg = f"cannot read training data {path}: {e}"
         raise TrainingDataError(msg) from e
     blocks = (doc or {}).get("nlu") if isinstance(doc, dict) else None
