@@ -40,7 +40,7 @@ __all__ = [
 
 def local_engine(settings: Settings) -> LocalNlu:
     """The local engine, its model kept in ``<data_dir>/nlu``."""
-    return LocalNlu(settings.data_dir / "nlu")
+    return LocalNlu.from_settings(settings)
 
 
 def get_engine(settings: Settings) -> NluEngine:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from nlu.exceptions import NluError
 from nlu.normalise import normalise
 from nlu.result import FALLBACK_INTENT, Entity, Intent, ParseResult, fallback_result
 from nlu.training_data import Example, TrainingData
+
+if TYPE_CHECKING:
+    from jiuzhu.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -317,8 +320,20 @@ class LocalNlu:
         """Parse with ``model`` (e.g. trained on a split) instead of the saved one."""
         self._model = model
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalNlu:
+        """The engine whose model lives in ``settings.data_dir / "nlu"``."""
+        return cls(settings.data_dir / "nlu")
+
     async def parse(self, text: str) -> ParseResult:
-        """See :meth:`nlu.engine.NluEngine.parse`. Runs in the event loop (sub-millisecond)."""
+        """See :meth:`nlu.engine.NluEngine.parse`. Sub-millisecond, in the event loop; the
+        first call loads (or trains, a few seconds) the model in a worker thread so the
+        loop keeps serving other chats."""
+        if self._model is None:
+            try:
+                await asyncio.to_thread(self.ensure_model)
+            except Exception:
+                log.exception("local NLU model could not be loaded or trained")
         return self.parse_sync(text)
 
     def parse_sync(self, text: str) -> ParseResult:

@@ -27,16 +27,16 @@ def test_default_venv_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def test_find_python_rejects_a_wrong_version() -> None:
-    with pytest.raises(RasaSetupError, match="3.8-3.10"):
+    with pytest.raises(RasaSetupError, match=r"3\.8-3\.10"):
         rasa_env.find_python(Path(sys.executable))  # jiuzhu's own 3.11+
-    with pytest.raises(RasaSetupError, match="3.8-3.10"):
+    with pytest.raises(RasaSetupError, match=r"3\.8-3\.10"):
         rasa_env.find_python(Path("/nonexistent/python3.10"))
 
 
 def test_find_python_without_any_310(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(RasaSetupError, match="pyenv install 3.10"):
+    with pytest.raises(RasaSetupError, match=r"pyenv install 3\.10"):
         rasa_env.find_python()
 
 
