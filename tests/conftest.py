@@ -21,8 +21,9 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="session")
 def _vault() -> None:
+    # Session scope, so module- and session-scoped fixtures encrypt with the test key too.
     configure_vault(TEST_SECRET.encode())
 
 
