@@ -37,7 +37,11 @@ class TestStartAndMenu:
     async def test_each_menu_payload_presses_its_button(self, gateway: Gateway) -> None:
         [menu] = await gateway.handle("alice", "/menu")
         assert [b["payload"] for b in menu["buttons"]] == [
-            "menu:benefits", "menu:apply", "menu:status", "menu:policy", "menu:change",
+            "menu:benefits",
+            "menu:apply",
+            "menu:status",
+            "menu:policy",
+            "menu:change",
             "menu:human",
         ]
         for button in menu["buttons"]:
@@ -116,8 +120,9 @@ class TestDuplicatesAndOrder:
     async def test_same_message_id_is_answered_once(self, gateway: Gateway) -> None:
         first = await gateway.handle("alice", "/count", "m-1")
         again = await gateway.handle("alice", "/count", "m-1")
-        assert first == again == [{"recipient_id": "alice", "text": "demo: count 1",
-                                   "buttons": []}]
+        assert (
+            first == again == [{"recipient_id": "alice", "text": "demo: count 1", "buttons": []}]
+        )
         assert texts_of(await gateway.handle("alice", "/count", "m-2")) == ["demo: count 2"]
         # The same id from another sender is another message.
         assert texts_of(await gateway.handle("bob", "/count", "m-1")) == ["demo: count 1"]
@@ -165,9 +170,7 @@ class TestServicesAndDocuments:
             "data": b"%PDF-1.4 demo",
         }
 
-    async def test_message_to_another_chat_waits_for_its_next_turn(
-        self, gateway: Gateway
-    ) -> None:
+    async def test_message_to_another_chat_waits_for_its_next_turn(self, gateway: Gateway) -> None:
         await gateway.handle("bob", "/start")  # bob is known to this gateway
         assert texts_of(await gateway.handle("alice", "/tell bob")) == ["demo: told"]
         replies = await gateway.handle("bob", "/help")

@@ -37,8 +37,9 @@ async def base(gateway: Gateway) -> AsyncIterator[str]:
         yield url
 
 
-async def post(base: str, body: object, *, headers: dict[str, str] | None = None,
-               raw: bytes | None = None) -> tuple[int, object]:
+async def post(
+    base: str, body: object, *, headers: dict[str, str] | None = None, raw: bytes | None = None
+) -> tuple[int, object]:
     async with aiohttp.ClientSession() as http:
         kwargs: dict[str, object] = {"data": raw} if raw is not None else {"json": body}
         async with http.post(base + WEBHOOK_PATH, headers=headers, **kwargs) as resp:
@@ -56,8 +57,9 @@ class TestWebhook:
         assert reply["text"] == L10N.t("welcome")
         status_button = next(b for b in reply["buttons"] if b["title"] == "申请进度")
         # Sending a button's payload as the message presses it.
-        status, replies = await post(base, {"sender": "alice",
-                                            "message": status_button["payload"]})
+        status, replies = await post(
+            base, {"sender": "alice", "message": status_button["payload"]}
+        )
         assert status == 200
         assert [r["text"] for r in replies] == ["demo: menu status"]  # type: ignore[union-attr]
 
@@ -71,9 +73,11 @@ class TestWebhook:
     async def test_duplicate_message_id_answered_once(self, base: str) -> None:
         body = {"sender": "alice", "message": "/count", "message_id": "wx-123"}
         first = await post(base, body)
-        assert first == await post(base, body) == (200, [
-            {"recipient_id": "alice", "text": "demo: count 1", "buttons": []}
-        ])
+        assert (
+            first
+            == await post(base, body)
+            == (200, [{"recipient_id": "alice", "text": "demo: count 1", "buttons": []}])
+        )
         _, replies = await post(base, {**body, "message_id": "wx-124"})
         assert replies[0]["text"] == "demo: count 2"  # type: ignore[index]
 
@@ -139,8 +143,9 @@ class TestBadRequests:
     async def test_malformed_body_is_a_400_saying_what_was_expected(
         self, base: str, raw: bytes, needle: str
     ) -> None:
-        status, body = await post(base, None, raw=raw,
-                                  headers={"Content-Type": "application/json"})
+        status, body = await post(
+            base, None, raw=raw, headers={"Content-Type": "application/json"}
+        )
         assert status == 400
         assert needle in body["error"]  # type: ignore[index]
         assert "Traceback" not in body["error"]  # type: ignore[index]
@@ -151,9 +156,7 @@ class TestBadRequests:
         assert status == 413
         assert "bytes" in body["error"]  # type: ignore[index]
 
-    async def test_long_message_within_the_body_limit_gets_a_polite_reply(
-        self, base: str
-    ) -> None:
+    async def test_long_message_within_the_body_limit_gets_a_polite_reply(self, base: str) -> None:
         status, replies = await post(base, {"sender": "alice", "message": "救" * 10_000})
         assert status == 200
         assert replies[0]["text"].startswith("您发的内容太长了")  # type: ignore[index]
@@ -174,20 +177,26 @@ class TestToken:
 
     @pytest.mark.parametrize(
         "headers",
-        [None, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"},
-         {"Authorization": "Basic s3cret"}],
+        [
+            None,
+            {"Authorization": "Bearer wrong"},
+            {"Authorization": "s3cret"},
+            {"Authorization": "Basic s3cret"},
+        ],
     )
     async def test_missing_or_wrong_token_is_401(
         self, secured: str, headers: dict[str, str] | None
     ) -> None:
-        status, body = await post(secured, {"sender": "a", "message": "/start"},
-                                  headers=headers)
+        status, body = await post(secured, {"sender": "a", "message": "/start"}, headers=headers)
         assert status == 401
         assert "Bearer" in body["error"]  # type: ignore[index]
 
     async def test_right_token_passes_and_healthz_is_open(self, secured: str) -> None:
-        status, _ = await post(secured, {"sender": "a", "message": "/start"},
-                               headers={"Authorization": "Bearer s3cret"})
+        status, _ = await post(
+            secured,
+            {"sender": "a", "message": "/start"},
+            headers={"Authorization": "Bearer s3cret"},
+        )
         assert status == 200
         async with aiohttp.ClientSession() as http, http.get(secured + "/healthz") as resp:
             assert resp.status == 200

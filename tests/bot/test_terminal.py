@@ -33,7 +33,12 @@ def chat(stdin: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": ""}
     return subprocess.run(
         [sys.executable, "-m", "bot", "chat", *args],
-        input=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -79,11 +84,18 @@ def _free_port() -> int:
 @SLOW
 def test_serve_answers_over_http_with_token(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REST_TOKEN": "t0ken",
-           "JIUZHU_REDIS_URL": ""}
+    env = {
+        **os.environ,
+        "JIUZHU_DATA_DIR": str(tmp_path),
+        "JIUZHU_REST_TOKEN": "t0ken",
+        "JIUZHU_REDIS_URL": "",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -98,8 +110,11 @@ def test_serve_answers_over_http_with_token(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         body = json.dumps({"sender": "alice", "message": "/start"}).encode()
-        request = urllib.request.Request(base + "/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base + "/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
         try:
             urllib.request.urlopen(request, timeout=5)
             raise AssertionError("expected 401 without the token")

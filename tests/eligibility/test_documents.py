@@ -16,10 +16,16 @@ CONTEXT = {
     "case_number": "TS-2024-0612",
     "date": "2024-06-20",
     "data_sources": [
-        {"kind": "real_estate", "department": "台山市自然资源局",
-         "read_at": datetime(2024, 6, 12, 9, 30)},
-        {"kind": "income", "department": "台山市人力资源和社会保障局",
-         "read_at": datetime(2024, 6, 12, 9, 31)},
+        {
+            "kind": "real_estate",
+            "department": "台山市自然资源局",
+            "read_at": datetime(2024, 6, 12, 9, 30),
+        },
+        {
+            "kind": "income",
+            "department": "台山市人力资源和社会保障局",
+            "read_at": datetime(2024, 6, 12, 9, 31),
+        },
     ],
     "member_names": {"b_ms": "黄*芳", "b_son": "李*", "b_mil": "李*英"},
 }

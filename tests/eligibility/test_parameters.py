@@ -65,8 +65,10 @@ def test_no_gap_from_2021_to_2026():
 
 def test_all_21_prefectures_have_a_tier():
     at = tax_benefit_system().parameters("2024-01-01")
-    tiers = {code: int(getattr(at.dibao.standard.prefecture_tier, f"p{code}"))
-             for code in regions.PREFECTURES}
+    tiers = {
+        code: int(getattr(at.dibao.standard.prefecture_tier, f"p{code}"))
+        for code in regions.PREFECTURES
+    }
     assert len(tiers) == 21
     assert tiers["4401"] == tiers["4403"] == 1
     assert {tiers[c] for c in ("4404", "4406", "4419", "4420")} == {2}

@@ -11,8 +11,14 @@ from tests.eligibility.stories import story_a, story_b, story_c, story_d
 
 
 def _all():
-    return [story_a(), story_b(), story_c(), story_d(), story_d(visited=True),
-            story_d(period="2025-01", visited=False)]
+    return [
+        story_a(),
+        story_b(),
+        story_c(),
+        story_d(),
+        story_d(visited=True),
+        story_d(period="2025-01", visited=False),
+    ]
 
 
 def test_batch_equals_one_by_one_and_one_simulation_per_period(monkeypatch):
@@ -42,13 +48,15 @@ def test_columns_of_a_batch():
 
 def test_unverified_members_make_it_incomplete():
     situation = story_b()
-    situation = Situation.model_validate({**situation.model_dump(),
-                                          "unverified_members": ["b_daughter"]})
+    situation = Situation.model_validate(
+        {**situation.model_dump(), "unverified_members": ["b_daughter"]}
+    )
     result = service.evaluate_one(situation)
     assert not result.complete
     assert result.unverified_members == ["b_daughter"]
-    assert {"code": "member_unverified", "action": "obtain_consent",
-            "member": "b_daughter"} in [f.model_dump() for f in result.flags]
+    assert {"code": "member_unverified", "action": "obtain_consent", "member": "b_daughter"} in [
+        f.model_dump() for f in result.flags
+    ]
 
 
 def test_every_reason_code_has_a_sentence():

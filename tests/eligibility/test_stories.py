@@ -40,7 +40,10 @@ def test_story_b_second_house_ends_dibao():
     houses = [r for r in dibao.reasons if r.code == "too_many_residential_properties"]
     assert len(houses) == 1
     assert houses[0].model_dump() == {
-        "code": "too_many_residential_properties", "residential_properties": 2, "limit": 1}
+        "code": "too_many_residential_properties",
+        "residential_properties": 2,
+        "limit": 1,
+    }
     # the income alone would have qualified: the house is what decided
     assert dibao.reasons[0].code == "income_below_standard"
 
@@ -58,7 +61,8 @@ def test_story_d_business_flag_then_visit():
     assert before.status("dibao") == "needs_home_visit"
     assert before.programs["dibao"].monthly_amount == 0
     assert [f.model_dump() for f in before.flags] == [
-        {"code": "business_registration", "action": "home_visit", "member": "d_mr"}]
+        {"code": "business_registration", "action": "home_visit", "member": "d_mr"}
+    ]
     assert "business_needs_home_visit" in {r.code for r in before.programs["dibao"].reasons}
 
     standard, _ = dibao_standard("445303", "rural", "2025-01")
