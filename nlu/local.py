@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -270,6 +271,7 @@ class LocalNlu:
         self._data = data
         self._model: LocalModel | None = None
         self._extractor: EntityExtractor | None = None
+        self._lock = threading.RLock()
 
     @property
     def data(self) -> TrainingData:
@@ -309,12 +311,14 @@ class LocalNlu:
 
     def ensure_model(self, *, if_stale: bool = True) -> LocalModel:
         """Load the saved model, training first if it is missing or stale."""
-        if self._model is None:
-            model = LocalModel.load(self.model_dir)
-            if model is None or (if_stale and model.meta.get("data_hash") != self.expected_hash()):
-                model = self.train()
-            self._model = model
-        return self._model
+        with self._lock:  # two first messages at once train once
+            if self._model is None:
+                model = LocalModel.load(self.model_dir)
+                stale = model is None or model.meta.get("data_hash") != self.expected_hash()
+                if model is None or (if_stale and stale):
+                    model = self.train()
+                self._model = model
+            return self._model
 
     def use_model(self, model: LocalModel) -> None:
         """Parse with ``model`` (e.g. trained on a split) instead of the saved one."""

@@ -108,3 +108,17 @@ async def test_an_engine_error_is_fallback_not_an_exception(
     result = await engine.parse("身份证440106197803153324")
     assert result.intent_name == FALLBACK_INTENT
     assert "440106197803153324" not in caplog.text  # never log what the person typed
+
+
+async def test_concurrent_first_messages_train_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    engine = LocalNlu(tmp_path)
+    calls = []
+    real_train = engine.train
+    monkeypatch.setattr(engine, "train", lambda *a: calls.append(1) or real_train(*a))
+    results = await asyncio.gather(*(engine.parse(t) for t in ["你好", "谢谢", "拜拜"]))
+    assert [r.intent_name for r in results] == ["greet", "thank", "goodbye"]
+    assert calls == [1]
