@@ -10,9 +10,15 @@ from store.pii import mask_name
 from templates import Texts
 
 
-def member_names(family: Family) -> dict[str, str]:
-    """Pre-check member id (``p<person id>``) → ``林*（配偶）`` for reasons and documents."""
-    return {f"p{m.person_id}": mask_name(m.person.name) for m in family.members}
+def member_names(family: Family, l10n: Texts) -> dict[str, str]:
+    """Pre-check member id (``p<person id>``) → ``林*（配偶）`` for reasons and documents.
+
+    The relation tells apart members whose masked names are alike (``韦**``).
+    """
+    return {
+        f"p{m.person_id}": f"{mask_name(m.person.name)}（{relation_text(l10n, m.relation)}）"
+        for m in family.members
+    }
 
 
 def relation_text(l10n: Texts, relation: str) -> str:

@@ -93,7 +93,7 @@ async def precheck_step(turn: Turn) -> None:
         turn.session, family_id, this_month(), actor=f"chat:{turn.sender_hash[:16]}"
     )
     await turn.state.update_data(precheck_id=done.record_id)
-    text = explain_result(turn.l10n, done.result, member_names(family))
+    text = explain_result(turn.l10n, done.result, member_names(family, turn.l10n))
     await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n))
 
 
@@ -163,7 +163,7 @@ async def report_pressed(callback: CallbackQuery, **data: Any) -> None:
             "applicant_id": mask_id_number(applicant.id_number),
             "data_sources": record.data_sources,
             "case_number": f"P{record.id}",
-            "member_names": member_names(family),
+            "member_names": member_names(family, turn.l10n),
         },
     )
     document = BufferedInputFile(html.encode(), filename=f"核查报告-P{record.id}.html")
