@@ -1,0 +1,96 @@
+"""The smaller journeys: policy questions, changes, status, misunderstandings, identity paths."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import Contact, Message, Update
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot.app import AppContext
+from bot.channels.gateway import Gateway, chat_id_of
+from eligibility.policy import dibao_standard
+from store.base import utcnow
+from store.identity import sign_assertion
+from store.models import Case, ReportedChange
+from tests.journeys.conftest import Resident, story_ids
+
+
+async def test_policy_question_uses_the_live_standard(resident: Resident) -> None:
+    standard, _ = dibao_standard("441825", "rural", f"{utcnow():%Y-%m}")
+    answer = await resident.say("连山的低保标准是多少")
+    assert "连山" in answer and f"低保 {standard:,.0f} 元" in answer
+    await resident.say("/start")
+    general = await resident.press("政策咨询")
+    assert "广州、深圳不低于1165元" in general
+
+
+async def test_two_misunderstandings_offer_a_person(resident: Resident) -> None:
+    first = await resident.say("asdfgh qwerty")
+    assert "找工作人员" not in first
+    second = await resident.say("zxcvb poiuy")
+    assert "要不要请工作人员帮您" in second
+    assert "编号" in await resident.press("找工作人员")
+
+
+async def test_report_a_change_with_the_event_named(resident: Resident, app: AppContext) -> None:
+    await resident.say("我老公失业了，想报告一下")
+    answer = await resident.sign_in(story_ids("D")[0])
+    assert "已记录：失业" in answer
+    assert "重新测算" in answer
+    async with app.workflow_data["sessionmaker"]() as session:
+        events = list(await session.scalars(select(ReportedChange.event)))
+        cases = await session.scalar(
+            select(func.count()).select_from(Case).where(Case.kind == "report_change")
+        )
+    assert events == ["unemployment"] and cases == 1
+
+
+async def test_report_a_change_by_button(resident: Resident) -> None:
+    await resident.say("/start")
+    await resident.press("报告变化")
+    await resident.sign_in(story_ids("B")[0])
+    assert "发生了什么变化" in resident.text
+    assert "已记录：孩子上学" in await resident.press("孩子上学")
+
+
+async def test_status_without_applications(resident: Resident) -> None:
+    await resident.say("我的申请办到哪一步了")
+    answer = await resident.sign_in(story_ids("C")[0])
+    assert "还没有提交过申请" in answer
+
+
+async def test_partner_assertion_proves_identity(app: AppContext, gateway: Gateway) -> None:
+    key = b"partner-shared-key-for-tests"
+    app.settings.identity_assertion_key = SecretStr(key.decode())
+    sender = "partner-user"
+    token = sign_assertion(
+        story_ids("A")[0], str(chat_id_of(sender, "rest")), key, utcnow() + timedelta(minutes=5)
+    )
+    resident = Resident(gateway, sender)
+    answer = await resident.say(f"/assert {token}")
+    assert "身份确认成功" in answer and "幸福清单" in answer
+    forged = Resident(gateway, "forger")
+    assert "身份凭证无效" in await forged.say(f"/assert {token}")  # bound to the sender
+
+
+async def test_telegram_contact_that_matches_proves_identity(app: AppContext) -> None:
+    gateway = Gateway(app.dispatcher, channel="telegram-test")
+    resident = Resident(gateway, "contact-user")
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.say(story_ids("A")[0])
+    chat = chat_id_of("contact-user", "telegram-test")
+    contact = Contact(phone_number="+86 138 0044 1825", first_name="x", user_id=chat)
+    message = Message(
+        message_id=99, date=utcnow(), chat={"id": chat, "type": "private"},
+        from_user={"id": chat, "is_bot": False, "first_name": "x"}, contact=contact,
+    )  # fmt: skip
+    with gateway.session.capture() as outbox:
+        await app.dispatcher.feed_update(gateway.bot, Update(update_id=1000, message=message))
+    sent = "\n".join(getattr(call.method, "text", "") or "" for call in outbox)
+    assert "手机号核对成功" in sent and "幸福清单" in sent
+    key = StorageKey(bot_id=gateway.bot.id, chat_id=chat, user_id=chat)
+    assert (await app.storage.get_data(key))["person_id"]
