@@ -181,9 +181,7 @@ class LocalModel:
             return None
 
 
-def train(
-    examples: list[Example], extractor: EntityExtractor, data_hash: str = ""
-) -> LocalModel:
+def train(examples: list[Example], extractor: EntityExtractor, data_hash: str = "") -> LocalModel:
     """Train a :class:`LocalModel` on (raw, un-normalised) examples; about a second.
 
     :raises NluError: fewer than two intents, or an intent with fewer than 3 examples.

@@ -53,9 +53,7 @@ def is_ready(venv: Path) -> bool:
     """True when ``venv`` holds this Rasa version, installed by :func:`setup`."""
     marker = venv / _MARKER
     return (
-        rasa_bin(venv).exists()
-        and marker.exists()
-        and marker.read_text().strip() == RASA_VERSION
+        rasa_bin(venv).exists() and marker.exists() and marker.read_text().strip() == RASA_VERSION
     )
 
 
@@ -122,9 +120,7 @@ def _python_version(python: Path) -> tuple[int, int] | None:
     return (int(parts[0]), int(parts[1])) if out.returncode == 0 and len(parts) == 2 else None
 
 
-def setup(
-    venv: Path, python: Path | None = None, echo: Callable[[str], None] = print
-) -> str:
+def setup(venv: Path, python: Path | None = None, echo: Callable[[str], None] = print) -> str:
     """Build the Rasa venv at ``venv`` unless it already holds this version.
 
     :returns: ``"reused"`` or ``"built"``.
