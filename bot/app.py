@@ -27,6 +27,7 @@ from bot.storage import make_storage
 from jiuzhu.settings import Settings
 from nlu import get_engine
 from store.crypto import configure_vault
+from store.migrate import upgrade
 from store.session import make_async_engine, make_sessionmaker
 
 
@@ -65,6 +66,9 @@ async def create_app_context(
     workflow_data: dict[str, Any] = {"settings": settings}
     if "sessionmaker" not in services:
         configure_vault(settings.secret())
+        # The dialogue writes transcripts and cases from the first message: bring the schema
+        # up to date first (idempotent; quick on a current database).
+        upgrade(settings)
         engine = make_async_engine(settings)
         stack.push_async_callback(engine.dispose)
         workflow_data["sessionmaker"] = make_sessionmaker(engine)
