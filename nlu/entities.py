@@ -63,6 +63,11 @@ class EntityExtractor:
                 if s:
                     forms.setdefault(s.lower(), entity)
         self._form_entity = forms
+        # The values each looked-up entity may take (program and life_event codes, regions).
+        self._codes: dict[str, set[str]] = {}
+        for surface, entity in forms.items():
+            if surface in data.synonyms:
+                self._codes.setdefault(entity, set()).add(data.synonyms[surface])
         # Longest first, so 残疾人生活补贴 wins over 残疾 and 广州市 over 广州.
         alts = sorted(forms, key=len, reverse=True)
         parts = [
@@ -116,7 +121,8 @@ class EntityExtractor:
         :param surface: the text the entity covers (normalised text).
         :param value: a value already given (Rasa's synonym mapper, an explicit annotation).
         :returns: the value in the form of :meth:`extract`; ``None`` when it has none
-            (an amount with no number in it, an invalid ID number).
+            (an amount with no number in it, an invalid ID number, a program or life event
+            that is not one of the codes); a region with no known code is the text itself.
         """
         raw = str(value if value is not None else surface)
         if entity in ("amount", "person_count"):
@@ -128,14 +134,22 @@ class EntityExtractor:
         if entity == "id_number":
             s = re.sub(r"[\s\-]", "", raw).upper()
             return s if is_valid_id(s) else None
-        key = raw.lower()
-        if key in self._synonyms:
-            return self._synonyms[key]
-        if surface.lower() in self._synonyms:
-            return self._synonyms[surface.lower()]
+        raw, surface = raw.strip(), surface.strip()
+        if not raw:
+            return None
+        codes = self._codes.get(entity)
+        for key in (raw.lower(), surface.lower()):
+            if key in self._synonyms and (codes is None or self._synonyms[key] in codes):
+                return self._synonyms[key]
+        if codes is not None and raw in codes:
+            return raw
         # 广州海珠区: read it as the extractor would
         values = [e.value for e in self.extract(surface) if e.entity == entity]
-        return values[0] if len(values) == 1 else raw
+        if len(values) == 1:
+            return values[0]
+        # A region may be one we have no code for (a town); a program or life event that is
+        # not one of the codes is noise (DIET tagging a space between two English words).
+        return raw if entity == "region" else None
 
 
 def is_valid_id(number: str) -> bool:

@@ -273,6 +273,7 @@ class RasaServer:
     url: str
     token: str | None
     log_file: Path
+    model: Path | None = None
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop the server (SIGTERM to its process group, SIGKILL after ``timeout`` s)."""
@@ -325,7 +326,7 @@ def start_server(
             cmd, stdout=out, stderr=subprocess.STDOUT, env=rasa_environment(data_dir),
             cwd=data_dir, start_new_session=True,  # own process group: stop() ends it all
         )  # fmt: skip
-    server = RasaServer(proc, f"http://{host}:{port}", token, log_file)
+    server = RasaServer(proc, f"http://{host}:{port}", token, log_file, model)
     try:
         wait_until_ready(server, wait)
     except BaseException:
@@ -360,11 +361,19 @@ def wait_until_ready(server: RasaServer, timeout: float) -> None:
 def serve_forever(server: RasaServer, echo: Callable[[str], None] = print) -> None:
     """Block until the server exits or Ctrl-C, then stop it."""
     echo(f"Rasa server on {server.url} (Ctrl-C to stop); log: {server.log_file}")
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (systemd, docker, kill) stops it like Ctrl-C
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.process.wait()
     except KeyboardInterrupt:
         echo("stopping the Rasa server")
     finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
     if server.process.returncode not in (0, -signal.SIGTERM, None):
         sys.stderr.write(f"Rasa server exited with {server.process.returncode}\n")

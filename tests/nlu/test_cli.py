@@ -139,3 +139,40 @@ def test_parse_and_eval_against_rasa(tmp_path: Path, rasa_server: RasaServer) ->
     assert report["engine"] == "rasa"
     assert report["examples"] == 5
     assert "我要投诉" in [e["text"] for e in report["errors"]]
+
+
+@pytest.mark.rasa
+def test_rasa_serve_serves_and_stops_on_sigterm(tmp_path: Path, rasa_server: RasaServer) -> None:
+    import signal
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "JIUZHU_DATA_DIR": str(tmp_path / "var"),
+        "JIUZHU_RASA_TOKEN": "serve-test",
+        "JIUZHU_RASA_URL": f"http://127.0.0.1:{port}",
+    }
+    proc = subprocess.Popen(
+        [JIUZHU, "nlu", "rasa-serve", "--model", str(rasa_server.model)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    status = f"http://127.0.0.1:{port}/status?token=serve-test"
+    try:
+        deadline = time.monotonic() + 180
+        body = b""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(status, timeout=2) as resp:
+                    body = resp.read()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert b"model_file" in body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert "stopping the Rasa server" in out
+    with pytest.raises(OSError):  # the Rasa process went with it
+        urllib.request.urlopen(status, timeout=2)

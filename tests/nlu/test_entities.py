@@ -108,6 +108,10 @@ class TestIdNumber:
         ("region", "广州海珠区", None, "440105"),
         ("region", "火星", None, "火星"),  # unknown: the text as given
         ("id_number", "440106197803153325", None, None),
+        ("program", " ", " ", None),  # DIET tagged a space
+        ("life_event", "没有工作", None, None),  # not in the lookup: no code
+        ("program", "dibao", "dibao", "dibao"),
+        ("region", "太平镇", None, "太平镇"),
     ],
 )
 def test_canonical(extractor: EntityExtractor, entity: str, surface: str, value: object,
