@@ -48,14 +48,20 @@ class Turn:
     settings: Settings
     sender_hash: str
     nlu: NluEngine | None = None
+    channel: str | None = None
 
     @classmethod
     def of(cls, message: Message, data: dict[str, Any]) -> Turn:
         """Bundle a handler's injected data (``**data``) for ``message``'s chat."""
         return cls(
             message, data["state"], data["session"], data["l10n"], data["settings"],
-            data["sender_hash"], data.get("nlu"),
+            data["sender_hash"], data.get("nlu"), data.get("channel"),
         )  # fmt: skip
+
+    @property
+    def on_telegram(self) -> bool:
+        """True for Telegram's own updates (other channels name themselves to the gateway)."""
+        return self.channel in (None, "telegram")
 
     async def data(self) -> dict[str, Any]:
         """The conversation's FSM data."""

@@ -22,7 +22,7 @@ import json
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
@@ -102,11 +102,6 @@ async def send_code(session: AsyncSession, person: Person, text_template: str) -
     session.add(SmsOutbox(phone=person.phone, text=text_template.format(code=code), purpose="otp"))
     await session.flush()
     return code
-
-
-async def sent_codes(session: AsyncSession) -> int:
-    """How many one-time codes are in the outbox (for tests and monitoring)."""
-    return await session.scalar(select(func.count()).select_from(SmsOutbox)) or 0
 
 
 def phones_match(on_file: str | None, shared: str) -> bool:

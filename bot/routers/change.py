@@ -64,7 +64,6 @@ async def event_typed(message: Message, **data: Any) -> None:
     if event in LIFE_EVENTS:
         await record_change(turn, event)
         return
-    await turn.state.set_state(None)
     await change_step(turn)
 
 

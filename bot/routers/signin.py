@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -26,7 +27,6 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 from aiogram.types import ReplyKeyboardRemove as NoKeyboard
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import SignInCb
 from bot.conversation import NEEDS_CONSENT, TARGETS, Turn
@@ -34,8 +34,7 @@ from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.states import SignIn
 from eligibility.precheck import load_family
-from jiuzhu.settings import Settings
-from nlu import NluEngine, normalise
+from nlu import normalise
 from store.base import utcnow
 from store.consent import grant_with_minors
 from store.identity import (
@@ -86,170 +85,140 @@ async def begin_sign_in(turn: Turn, *, after: str) -> None:
         await turn.reply("signin-ask-id-privacy")
 
 
-def _turn(message: Message, state: FSMContext, session: AsyncSession, l10n: Texts,
-          settings: Settings, sender_hash: str, nlu: NluEngine | None = None) -> Turn:  # fmt: skip
-    return Turn(message, state, session, l10n, settings, sender_hash, nlu)
-
-
 # --- a partner's assertion works in any state, so it is tried first -------------------
 
 
 @router.message(Command("assert"))
-async def assertion_given(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-    nlu: NluEngine,
-) -> None:
+async def assertion_given(message: Message, command: CommandObject, **data: Any) -> None:
     """A partner app's signed identity assertion: ``/assert <token>`` (see store.identity)."""
-    key = settings.identity_assertion_key
+    turn = Turn.of(message, data)
+    key = turn.settings.identity_assertion_key
     id_number = None
     if key is not None and command.args:
-        id_number = verify_assertion(
-            command.args, str(message.chat.id), key.get_secret_value().encode()
-        )
-    person = await find_person(session, id_number) if id_number else None
+        secret = key.get_secret_value().encode()
+        id_number = verify_assertion(command.args, str(message.chat.id), secret)
+    person = await find_person(turn.session, id_number) if id_number else None
+    await record_attempt(turn.session, turn.sender_hash, "assertion", succeeded=bool(person))
     if person is None:
-        await record_attempt(session, sender_hash, "assertion", succeeded=False)
-        await message.answer(l10n.t("signin-assertion-invalid"))
+        await turn.reply("signin-assertion-invalid")
         return
-    await record_attempt(session, sender_hash, "assertion", succeeded=True)
-    data = await state.get_data()
-    if not data.get("after"):
-        await state.update_data(after="benefits")
-    await identified(_turn(message, state, session, l10n, settings, sender_hash, nlu), person)
+    if not (await turn.data()).get("after"):
+        await turn.state.update_data(after="benefits")
+    await identified(turn, person)
 
 
 # --- 1. the authorization -------------------------------------------------------------
 
 
+async def _agree(turn: Turn) -> None:
+    await turn.state.update_data(consent_agreed=True)
+    await turn.state.set_state(SignIn.id_number)
+    await turn.reply("signin-ask-id")
+
+
+async def _decline(turn: Turn) -> None:
+    await turn.state.set_state(None)
+    await turn.state.update_data(after=None, want_consent=False)
+    await turn.reply("signin-declined", reply_markup=main_menu(turn.l10n))
+
+
 @router.callback_query(SignIn.consent, SignInCb.filter(F.action == "agree"))
-async def consent_agreed(callback: CallbackQuery, state: FSMContext, l10n: Texts) -> None:
+async def consent_agreed(callback: CallbackQuery, **data: Any) -> None:
     """同意: ask for the ID number (the consent is recorded once identity is proven)."""
     await callback.answer()
-    await state.update_data(consent_agreed=True)
-    await state.set_state(SignIn.id_number)
-    await callback.message.answer(l10n.t("signin-ask-id"))
+    await _agree(Turn.of(callback.message, data))
 
 
 @router.callback_query(SignIn.consent, SignInCb.filter(F.action == "decline"))
-async def consent_declined(callback: CallbackQuery, state: FSMContext, l10n: Texts) -> None:
+async def consent_declined(callback: CallbackQuery, **data: Any) -> None:
     """不同意: nothing is checked; say what else is possible."""
     await callback.answer()
-    await state.set_state(None)
-    await state.update_data(after=None, want_consent=False)
-    await callback.message.answer(l10n.t("signin-declined"), reply_markup=main_menu(l10n))
+    await _decline(Turn.of(callback.message, data))
 
 
 @router.message(SignIn.consent, F.text)
-async def consent_answer_typed(
-    message: Message, state: FSMContext, l10n: Texts, nlu: NluEngine
-) -> None:
+async def consent_answer_typed(message: Message, **data: Any) -> None:
     """A typed answer: 同意/好的 agrees, 不同意/不要 declines, anything else re-asks."""
-    parsed = await nlu.parse(message.text or "")
+    turn = Turn.of(message, data)
+    parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
     if parsed.intent_name in ("affirm", "give_consent"):
-        await state.update_data(consent_agreed=True)
-        await state.set_state(SignIn.id_number)
-        await message.answer(l10n.t("signin-ask-id"))
+        await _agree(turn)
     elif parsed.intent_name in ("deny", "revoke_consent"):
-        await state.set_state(None)
-        await state.update_data(after=None, want_consent=False)
-        await message.answer(l10n.t("signin-declined"), reply_markup=main_menu(l10n))
+        await _decline(turn)
     else:
-        await message.answer(
-            l10n.t("signin-consent-reask"), reply_markup=_buttons(l10n, "agree", "decline")
-        )
+        buttons = _buttons(turn.l10n, "agree", "decline")
+        await turn.reply("signin-consent-reask", reply_markup=buttons)
 
 
 # --- 2. the ID number -------------------------------------------------------------------
 
 
 @router.message(SignIn.id_number, F.text)
-async def id_number_given(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-    nlu: NluEngine,
-) -> None:
+async def id_number_given(message: Message, **data: Any) -> None:
     """Check the number, find the person, send a code to the phone on file."""
+    turn = Turn.of(message, data)
     text = message.text or ""
     if not any(ch.isdigit() for ch in normalise(text)):
-        await _no_number(message, state, session, l10n, settings, sender_hash, nlu)
+        await _no_number(turn, text)
         return
     try:
         id_number = parse_id_number(text)
     except InvalidIdNumber as e:
-        await message.answer(l10n.t("signin-id-invalid", problem=e.message))
+        await turn.reply("signin-id-invalid", problem=e.message)
         return
-    try:
-        await failures_left(session, sender_hash)
-    except TooManyAttempts as e:
-        await _too_many(message, l10n, e.retry_after)
+    if not await _attempts_left(turn):
         return
-    person = await find_person(session, id_number.value)
+    person = await find_person(turn.session, id_number.value)
     if person is None:
-        await record_attempt(session, sender_hash, "code", succeeded=False)
-        await message.answer(l10n.t("signin-id-unknown", masked=id_number.masked))
+        await record_attempt(turn.session, turn.sender_hash, "code", succeeded=False)
+        await turn.reply("signin-id-unknown", masked=id_number.masked)
         return
     if not person.phone:
-        await message.answer(l10n.t("signin-no-phone"), reply_markup=main_menu(l10n))
+        await turn.reply("signin-no-phone", reply_markup=main_menu(turn.l10n))
         return
-    await _send_code(message, state, session, l10n, settings, person)
+    await _send_code(turn, person)
 
 
-async def _no_number(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-    nlu: NluEngine,
-) -> None:
+async def _no_number(turn: Turn, text: str) -> None:
     # Words instead of a number: a person asking for help is helped; anything else re-asks.
-    parsed = await nlu.parse(message.text or "")
+    parsed = await turn.nlu.parse(text)  # type: ignore[union-attr]
     if parsed.intent_name in ("ask_human", "complain"):
         from bot.routers.handoff import hand_over
 
-        turn = _turn(message, state, session, l10n, settings, sender_hash, nlu)
         await hand_over(turn, kind="complaint" if parsed.intent_name == "complain" else "handoff")
         return
-    await message.answer(l10n.t("signin-id-reask"))
+    await turn.reply("signin-id-reask")
 
 
-async def _send_code(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    person: Person,
-) -> None:
-    code = await send_code(session, person, l10n.t("signin-sms", minutes=_minutes()))
-    sender = await _sender(state)
+async def _attempts_left(turn: Turn) -> int:
+    """Failed attempts the sender has left this hour; 0 (after saying so) when none."""
+    try:
+        return await failures_left(turn.session, turn.sender_hash)
+    except TooManyAttempts as e:
+        minutes = max(1, int((e.retry_after - utcnow()).total_seconds() // 60) + 1)
+        await turn.reply("signin-too-many", minutes=minutes, reply_markup=main_menu(turn.l10n))
+        return 0
+
+
+async def _send_code(turn: Turn, person: Person) -> None:
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    code = await send_code(turn.session, person, turn.l10n.t("signin-sms", minutes=minutes))
     masked = mask_phone(person.phone or "")
-    await state.update_data(
+    await turn.state.update_data(
         pending_person_id=person.id,
-        code_hash=code_hash(code, sender),
+        code_hash=code_hash(code, _bound_to(turn)),
         code_expires=(utcnow() + CODE_TTL).isoformat(),
         masked_phone=masked,
     )
-    await state.set_state(SignIn.code)
-    await message.answer(
-        l10n.t("signin-code-sent", masked_phone=masked, minutes=_minutes()),
-        reply_markup=_buttons(l10n, "resend", "restart"),
+    await turn.state.set_state(SignIn.code)
+    buttons = _buttons(turn.l10n, "resend", "restart")
+    await turn.reply(
+        "signin-code-sent", masked_phone=masked, minutes=minutes, reply_markup=buttons
     )
-    if settings.demo:
-        await message.answer(l10n.t("signin-demo-code", code=code))
-    if message.chat.type == "private":
-        await message.answer(l10n.t("signin-contact-hint"), reply_markup=_contact_keyboard(l10n))
+    if turn.settings.demo:
+        await turn.reply("signin-demo-code", code=code)
+    if turn.on_telegram:
+        await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
 
 
 def _contact_keyboard(l10n: Texts) -> ReplyKeyboardMarkup:
@@ -257,78 +226,50 @@ def _contact_keyboard(l10n: Texts) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[[share]], resize_keyboard=True, one_time_keyboard=True)
 
 
-def _minutes() -> int:
-    return int(CODE_TTL.total_seconds() // 60)
+def _bound_to(turn: Turn) -> str:
+    # A code only works in the conversation it was sent for (this chat and user).
+    key = turn.state.key
+    return f"{key.chat_id}:{key.user_id}"
 
 
-async def _sender(state: FSMContext) -> str:
-    # The code is bound to this conversation's storage key (chat and user).
-    return f"{state.key.chat_id}:{state.key.user_id}"
-
-
-async def _too_many(message: Message, l10n: Texts, retry_after: datetime) -> None:
-    minutes = max(1, int((retry_after - utcnow()).total_seconds() // 60) + 1)
-    await message.answer(l10n.t("signin-too-many", minutes=minutes), reply_markup=main_menu(l10n))
-
-
-# --- 3. the code or a contact --------------------------------------------
+# --- 3. the code or a contact --------------------------------------------------------------
 
 
 @router.message(SignIn.code, F.text.regexp(r"^\s*\d{4,8}\s*$"))
-async def code_given(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-    nlu: NluEngine,
-) -> None:
+async def code_given(message: Message, **data: Any) -> None:
     """A code: right → identity proven; wrong or expired → say so and how many tries remain."""
-    try:
-        left = await failures_left(session, sender_hash)
-    except TooManyAttempts as e:
-        await _too_many(message, l10n, e.retry_after)
+    turn = Turn.of(message, data)
+    left = await _attempts_left(turn)
+    if not left:
         return
-    data = await state.get_data()
+    state = await turn.data()
     code = (message.text or "").strip()
-    expired = datetime.fromisoformat(data["code_expires"]) < utcnow()
-    if expired or code_hash(code, await _sender(state)) != data.get("code_hash"):
-        await record_attempt(session, sender_hash, "code", succeeded=False)
+    expired = datetime.fromisoformat(state["code_expires"]) < utcnow()
+    right = not expired and code_hash(code, _bound_to(turn)) == state.get("code_hash")
+    await record_attempt(turn.session, turn.sender_hash, "code", succeeded=right)
+    if not right:
         key = "signin-code-expired" if expired else "signin-code-wrong"
-        await message.answer(
-            l10n.t(key, left=left - 1), reply_markup=_buttons(l10n, "resend", "restart")
-        )
+        await turn.reply(key, left=left - 1, reply_markup=_buttons(turn.l10n, "resend", "restart"))
         return
-    await record_attempt(session, sender_hash, "code", succeeded=True)
-    person = await session.get(Person, int(data["pending_person_id"]))
-    turn = _turn(message, state, session, l10n, settings, sender_hash, nlu)
-    await identified(turn, person)
+    await identified(turn, await turn.session.get(Person, int(state["pending_person_id"])))
 
 
 @router.message(SignIn.code, F.contact)
-async def contact_shared(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-    nlu: NluEngine,
-) -> None:
+async def contact_shared(message: Message, **data: Any) -> None:
     """Telegram: the person's own contact whose number is the phone on file."""
-    data = await state.get_data()
-    person = await session.get(Person, int(data["pending_person_id"]))
+    turn = Turn.of(message, data)
+    state = await turn.data()
+    person = await turn.session.get(Person, int(state["pending_person_id"]))
     contact = message.contact
     own = contact is not None and message.from_user is not None
     own = own and contact.user_id == message.from_user.id
-    if person is None or not own or not phones_match(person.phone, contact.phone_number):
-        await record_attempt(session, sender_hash, "contact", succeeded=False)
-        await message.answer(l10n.t("signin-contact-mismatch"), reply_markup=NoKeyboard())
+    matches = own and person is not None and phones_match(person.phone, contact.phone_number)
+    await record_attempt(turn.session, turn.sender_hash, "contact", succeeded=matches)
+    if not matches:
+        await turn.reply("signin-contact-mismatch", reply_markup=NoKeyboard())
         return
-    await record_attempt(session, sender_hash, "contact", succeeded=True)
-    await message.answer(l10n.t("signin-contact-ok"), reply_markup=NoKeyboard())
-    await identified(_turn(message, state, session, l10n, settings, sender_hash, nlu), person)
+    await turn.reply("signin-contact-ok", reply_markup=NoKeyboard())
+    await identified(turn, person)
 
 
 @router.message(SignIn.code, F.text)
@@ -342,25 +283,15 @@ async def code_not_digits(message: Message, state: FSMContext, l10n: Texts) -> N
 
 
 @router.callback_query(SignIn.code, SignInCb.filter(F.action == "resend"))
-async def code_resend(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    l10n: Texts,
-    settings: Settings,
-    sender_hash: str,
-) -> None:
+async def code_resend(callback: CallbackQuery, **data: Any) -> None:
     """Send a new code (the old one stops working); counts against the hourly limit."""
     await callback.answer()
-    try:
-        await failures_left(session, sender_hash)
-    except TooManyAttempts as e:
-        await _too_many(callback.message, l10n, e.retry_after)
+    turn = Turn.of(callback.message, data)
+    if not await _attempts_left(turn):
         return
-    await record_attempt(session, sender_hash, "resend", succeeded=False)
-    data = await state.get_data()
-    person = await session.get(Person, int(data["pending_person_id"]))
-    await _send_code(callback.message, state, session, l10n, settings, person)
+    await record_attempt(turn.session, turn.sender_hash, "resend", succeeded=False)
+    state = await turn.data()
+    await _send_code(turn, await turn.session.get(Person, int(state["pending_person_id"])))
 
 
 @router.callback_query(SignIn.code, SignInCb.filter(F.action == "restart"))
