@@ -36,9 +36,10 @@ class SignInCb(CallbackData, prefix="signin"):
 
 
 class PrecheckCb(CallbackData, prefix="precheck"):
-    """After a pre-check: ``apply`` (submit), ``report`` (download the verification report)."""
+    """After a pre-check: ``apply`` (submit; ``program`` once chosen), ``report`` (download)."""
 
     action: str
+    program: str = ""
 
 
 class BenefitsCb(CallbackData, prefix="benefits"):

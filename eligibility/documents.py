@@ -16,6 +16,7 @@ issuer             issuing office (``<region_name>民政部门``)
 member_names       result member id → masked name shown in reasons ({})
 applied_programs   programs the application asked for; the notice lists those refused
                    (``["dibao"]``)
+preliminary        True for a resident's self-service pre-check: titled 预审, no stamp (False)
 =================  ==========================================================================
 
 Templates: ``templates/zh_CN/documents/{verification_report,refusal_notice}.html.j2``; short
@@ -26,7 +27,7 @@ texts from ``templates/zh_CN/eligibility.yml``. PDF through WeasyPrint with a No
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from eligibility import explain
@@ -35,13 +36,22 @@ from eligibility.regions import region_name
 from eligibility.result import PrecheckResult
 from templates import render_document, texts
 
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
 
 def _get(source: Any, name: str) -> Any:
     return source.get(name) if isinstance(source, Mapping) else getattr(source, name, None)
 
 
 def _when(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
+        if value.tzinfo is not None:  # shown in China Standard Time
+            value = value.astimezone(CHINA_TIME)
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
@@ -54,23 +64,35 @@ def _context(result: PrecheckResult, family_context: Mapping[str, Any]) -> dict[
     place = family_context.get("region_name") or region_name(result.region)
     programs = []
     for code, program in result.programs.items():
-        programs.append({
-            "code": code,
-            "name": explain.program_name(code),
-            "status": program.status,
-            "status_text": explain.status_text(program.status),
-            "amount_text": explain.amount_text(program.monthly_amount, program.status),
-            "members": [names.get(m, m) for m in program.members],
-            "reasons": [{"text": explain.reason_text(r, names), "rule": CITATIONS[r.code],
-                         "favourable": r.code in FAVOURABLE} for r in program.reasons],
-        })
+        programs.append(
+            {
+                "code": code,
+                "name": explain.program_name(code),
+                "status": program.status,
+                "status_text": explain.status_text(program.status),
+                "amount_text": explain.amount_text(program.monthly_amount, program.status),
+                "members": [names.get(m, m) for m in program.members],
+                "reasons": [
+                    {
+                        "text": explain.reason_text(r, names),
+                        "rule": CITATIONS[r.code],
+                        "favourable": r.code in FAVOURABLE,
+                    }
+                    for r in program.reasons
+                ],
+            }
+        )
     sources = []
     for s in family_context.get("data_sources") or []:
         kind = str(_get(s, "kind") or "")
         key = f"data-kind-{kind.replace('_', '-')}"
-        sources.append({"kind": t.t(key) if key in t else kind,
-                        "department": _get(s, "department") or "—",
-                        "read_at": _when(_get(s, "read_at"))})
+        sources.append(
+            {
+                "kind": t.t(key) if key in t else kind,
+                "department": _get(s, "department") or "—",
+                "read_at": _when(_get(s, "read_at")),
+            }
+        )
     doc_date = family_context.get("date") or date.today()
     return {
         "result": result,
@@ -86,6 +108,7 @@ def _context(result: PrecheckResult, family_context: Mapping[str, Any]) -> dict[
         "programs": programs,
         "flags": [explain.flag_text(f, names) for f in result.flags],
         "unverified": [names.get(m, m) for m in result.unverified_members],
+        "preliminary": bool(family_context.get("preliminary")),
     }
 
 
@@ -103,9 +126,11 @@ def render_refusal_notice(result: PrecheckResult, family_context: Mapping[str, A
     """
     context = _context(result, family_context)
     applied = list(family_context.get("applied_programs") or ["dibao"])
-    refused = [{**p, "reasons": [r for r in p["reasons"] if not r["favourable"]] or p["reasons"]}
-               for p in context["programs"]
-               if p["code"] in applied and p["status"] == "ineligible"]
+    refused = [
+        {**p, "reasons": [r for r in p["reasons"] if not r["favourable"]] or p["reasons"]}
+        for p in context["programs"]
+        if p["code"] in applied and p["status"] == "ineligible"
+    ]
     if not refused:
         msg = f"no refused program among {applied}: a refusal notice would be wrong"
         raise ValueError(msg)

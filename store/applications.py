@@ -8,6 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from store.models import Application, ApplicationEvent
 
+CLOSED_STATUSES = frozenset({"approved", "refused", "withdrawn"})
+"""An application in any other status is still being handled."""
+
 
 async def submit_application(
     session: AsyncSession,
@@ -42,3 +45,12 @@ async def family_applications(session: AsyncSession, family_id: int) -> list[App
         .order_by(Application.id.desc())
     )
     return list(rows)
+
+
+async def open_applications(session: AsyncSession, family_id: int) -> dict[str, Application]:
+    """The family's applications still being handled, by program."""
+    return {
+        a.program: a
+        for a in await family_applications(session, family_id)
+        if a.status not in CLOSED_STATUSES
+    }

@@ -9,8 +9,9 @@ Three ways, each recorded as an :class:`~store.models.IdentityAttempt`:
   ``base64url(json{"id_number", "sender", "exp"}) + "." + hex(HMAC-SHA256)`` with the key
   both sides hold (``JIUZHU_IDENTITY_ASSERTION_KEY``).
 
-[A] At most :data:`MAX_FAILURES_PER_HOUR` failed attempts per sender per hour; codes live
-:data:`CODE_TTL` — common practice for SMS codes, not a number from a policy text.
+[A] At most :data:`MAX_FAILURES_PER_HOUR` failed attempts per hour, per sender and per person
+tried, and :data:`MAX_CODES_PER_HOUR` codes sent to one person; codes live :data:`CODE_TTL`
+— common practice for SMS codes, not numbers from a policy text.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
@@ -32,6 +33,7 @@ from store.models import IdentityAttempt, Person, SmsOutbox
 from store.pii import normalise_id_number
 
 MAX_FAILURES_PER_HOUR = 5
+MAX_CODES_PER_HOUR = 5
 CODE_TTL = timedelta(minutes=10)
 CODE_DIGITS = 6
 
@@ -51,35 +53,71 @@ async def find_person(session: AsyncSession, id_number: str) -> Person | None:
 
 
 async def failures_left(
-    session: AsyncSession, sender_hash: str, now: datetime | None = None
+    session: AsyncSession,
+    sender_hash: str,
+    person_hash: str | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """How many failed attempts the sender still has this hour.
+    """How many failed attempts are left this hour, for the sender and for the person tried.
 
-    :raises TooManyAttempts: when none are left.
+    Counting per person too stops a guesser who opens new conversations (REST senders are
+    free to invent) from trying one person's codes without end.
+
+    :raises TooManyAttempts: when none are left for either.
     """
     now = now or utcnow()
-    since = now - timedelta(hours=1)
-    rows = (
-        await session.scalars(
-            select(IdentityAttempt.at)
-            .where(
-                IdentityAttempt.sender_hash == sender_hash,
-                IdentityAttempt.succeeded.is_(False),
-                IdentityAttempt.at > since,
+    left = MAX_FAILURES_PER_HOUR
+    for column, value in ((IdentityAttempt.sender_hash, sender_hash),
+                          (IdentityAttempt.person_hash, person_hash)):  # fmt: skip
+        if value is None:
+            continue
+        failed = (
+            await session.scalars(
+                select(IdentityAttempt.at)
+                .where(
+                    column == value,
+                    IdentityAttempt.succeeded.is_(False),
+                    IdentityAttempt.at > now - timedelta(hours=1),
+                )
+                .order_by(IdentityAttempt.at)
             )
-            .order_by(IdentityAttempt.at)
+        ).all()
+        if len(failed) >= MAX_FAILURES_PER_HOUR:
+            raise TooManyAttempts(failed[-MAX_FAILURES_PER_HOUR] + timedelta(hours=1))
+        left = min(left, MAX_FAILURES_PER_HOUR - len(failed))
+    return left
+
+
+async def codes_sent_recently(session: AsyncSession, person_hash: str) -> int:
+    """Codes sent for this person in the last hour (to cap texts to one phone)."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(IdentityAttempt)
+            .where(
+                IdentityAttempt.person_hash == person_hash,
+                IdentityAttempt.method == "send",
+                IdentityAttempt.at > utcnow() - timedelta(hours=1),
+            )
         )
-    ).all()
-    if len(rows) >= MAX_FAILURES_PER_HOUR:
-        raise TooManyAttempts(rows[-MAX_FAILURES_PER_HOUR] + timedelta(hours=1))
-    return MAX_FAILURES_PER_HOUR - len(rows)
+        or 0
+    )
 
 
 async def record_attempt(
-    session: AsyncSession, sender_hash: str, method: str, *, succeeded: bool
+    session: AsyncSession,
+    sender_hash: str,
+    method: str,
+    *,
+    succeeded: bool,
+    person_hash: str | None = None,
 ) -> None:
-    """Write one attempt (flushed)."""
-    session.add(IdentityAttempt(sender_hash=sender_hash, method=method, succeeded=succeeded))
+    """Write one attempt (flushed); ``method`` ``send`` records a code sent."""
+    session.add(
+        IdentityAttempt(
+            sender_hash=sender_hash, person_hash=person_hash, method=method, succeeded=succeeded
+        )
+    )
     await session.flush()
 
 

@@ -126,6 +126,16 @@ _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123
 _CODE_IN_TEXT = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
 
+def find_id_number(text: str) -> str | None:
+    """The one ID-shaped token (17 digits and a digit or X) in free text, normalised, or None.
+
+    Lets ``我嘅身份证係4402…`` and ``<b>4453…</b>`` be read as the number they contain.
+    """
+    plain = normalise_id_number(text.translate(_FULL_WIDTH_DIGITS))
+    found = _ID_IN_TEXT.findall(plain)
+    return "".join(found[0]).upper() if len(found) == 1 else None
+
+
 def mask_text(text: str) -> str:
     """Free text with ID numbers, mobile numbers and 6-digit codes masked (for transcripts).
 

@@ -119,9 +119,7 @@ def build_rest_app(
     async def webhook(request: web.Request) -> web.Response:
         inbound = await _read_inbound(request, max_body)
         replies = await gateway.handle(inbound.sender, inbound.message, inbound.message_id)
-        return web.json_response(
-            [_serialise(reply, documents) for reply in replies], dumps=_dumps
-        )
+        return web.json_response([_serialise(reply, documents) for reply in replies], dumps=_dumps)
 
     async def download(request: web.Request) -> web.Response:
         document = documents.get(request.match_info["token"])
@@ -170,8 +168,9 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
         raise _BadRequest(400, f"body is JSON but not an object; {expected}")
     sender, message, message_id = body.get("sender"), body.get("message"), body.get("message_id")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_ID:
-        raise _BadRequest(400, f'"sender" must be a non-empty string of at most {MAX_ID} '
-                               f"characters; {expected}")
+        raise _BadRequest(
+            400, f'"sender" must be a non-empty string of at most {MAX_ID} characters; {expected}'
+        )
     if not isinstance(message, str):
         raise _BadRequest(400, f'"message" must be a string; {expected}')
     if isinstance(message_id, int) and not isinstance(message_id, bool):

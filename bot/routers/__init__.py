@@ -17,6 +17,7 @@ def _journeys(extra: Sequence[Router]) -> list[Router]:
     from bot.routers import (
         benefits,
         change,
+        crisis,
         fallback,
         menu,
         precheck,
@@ -31,6 +32,7 @@ def _journeys(extra: Sequence[Router]) -> list[Router]:
     # Flows waiting for input first, then buttons, then free text at the menu, then last resort.
     return [
         start.router,
+        crisis.router,
         *extra,
         stale.router,
         signin.router,

@@ -15,19 +15,27 @@ from bot.callbacks import ChangeCb, MenuAction, MenuCb
 from bot.conversation import Turn, continue_as_known, target
 from bot.keyboards.inline import inline
 from bot.states import Change
+from nlu import FALLBACK_INTENT
 from staff.cases import open_case
 from store.models import Family, ReportedChange
 from store.models.cases import LIFE_EVENTS
+from store.pii import mask_text
 
 router = Router(name="change")
+
+NOTE_LIMIT = 500
+"""Characters of the resident's own words kept with a reported change."""
+NOTE_SHOWN = 60
+"""Notes up to this long are repeated back, so the person sees what was recorded."""
 
 
 @target("change")
 async def change_step(turn: Turn) -> None:
     """Ask which life event happened (or record it at once when it was already named)."""
-    event = (await turn.data()).get("life_event")
+    data = await turn.data()
+    event = data.get("life_event")
     if event in LIFE_EVENTS:
-        await record_change(turn, event)
+        await record_change(turn, event, data.get("change_note"))
         return
     await turn.state.set_state(Change.event)
     buttons = inline(
@@ -36,12 +44,15 @@ async def change_step(turn: Turn) -> None:
     await turn.reply("change-ask", reply_markup=buttons)
 
 
-async def record_change(turn: Turn, event: str) -> None:
-    """Store the event, open a case for the caseworker, offer a new pre-check."""
+async def record_change(turn: Turn, event: str, note: str | None = None) -> None:
+    """Store the event and the person's own words, open a case, offer a new pre-check."""
     person_id, family_id = await turn.person()  # type: ignore[misc]
     family = await turn.session.get(Family, family_id)
+    note = mask_text(note)[:NOTE_LIMIT] if note else None
     turn.session.add(
-        ReportedChange(family_id=family_id, person_id=person_id, event=event, channel="chat")
+        ReportedChange(
+            family_id=family_id, person_id=person_id, event=event, channel="chat", note=note
+        )
     )
     await open_case(
         turn.session, kind="report_change", region_code=family.region_code,
@@ -49,10 +60,13 @@ async def record_change(turn: Turn, event: str) -> None:
         sender_hash=turn.sender_hash,
     )  # fmt: skip
     await turn.state.set_state(None)
-    await turn.state.update_data(life_event=None)
+    await turn.state.update_data(life_event=None, change_note=None)
     buttons = inline(turn.l10n, ("change-button-recheck", MenuCb(action=MenuAction.apply)))
     event_text = turn.l10n.t(f"event-{event.replace('_', '-')}")
-    await turn.reply("change-recorded", event=event_text, reply_markup=buttons)
+    shown = note if note and len(note) <= NOTE_SHOWN else None
+    await turn.reply(
+        "change-recorded", event=event_text, event_code=event, note=shown, reply_markup=buttons
+    )
 
 
 @router.message(Change.event, F.text)
@@ -62,7 +76,14 @@ async def event_typed(message: Message, **data: Any) -> None:
     parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
     event = parsed.entity("life_event")
     if event in LIFE_EVENTS:
-        await record_change(turn, event)
+        await record_change(turn, event, message.text)
+        return
+    if parsed.intent_name not in ("report_change", "inform", FALLBACK_INTENT):
+        # Another request ("撤回授权", "转人工"...) leaves this question for that one.
+        from bot.routers.understand import act_on
+
+        await turn.state.set_state(None)
+        await act_on(turn, parsed)
         return
     await change_step(turn)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 
 from bot.callbacks import MenuAction, MenuCb, PrecheckCb
@@ -21,19 +22,24 @@ from bot.people import adults_without, member_names, relation_text
 from eligibility import explain
 from eligibility.documents import render_verification_report
 from eligibility.precheck import load_family, run_precheck
+from eligibility.reasons import FAVOURABLE
 from eligibility.regions import region_name
 from eligibility.result import PROGRAMS, PrecheckResult
-from store.applications import submit_application
+from store.applications import open_applications, submit_application
+from store.benefits import happiness_list
 from store.consent import valid_consent
-from store.models import Person
+from store.models import Family, Person
 from store.models import PrecheckResult as PrecheckRecord
 from store.pii import mask_id_number, mask_name
 from templates import Texts
 
 router = Router(name="precheck")
 
-PRIMARY_PROGRAMS = ("tekun", "dibao", "dibao_single", "low_income_marginal")
-"""What an application asks for: the first of these the pre-check favours, else dibao."""
+APPLY_ORDER = (
+    "tekun", "dibao", "dibao_single", "low_income_marginal", "disability_living_subsidy",
+    "disability_care_subsidy", "medical_insurance_subsidy",
+)  # fmt: skip
+"""Programs one can apply for from a pre-check, the most protective first."""
 
 
 def _after_buttons(l10n: Texts) -> InlineKeyboardMarkup:
@@ -46,21 +52,36 @@ def _after_buttons(l10n: Texts) -> InlineKeyboardMarkup:
     )
 
 
-def explain_result(l10n: Texts, result: PrecheckResult, names: dict[str, str]) -> str:
-    """The pre-check as one chat message in plain Chinese."""
-    programs = [
-        {
+def explain_result(
+    l10n: Texts, result: PrecheckResult, names: dict[str, str], receiving: dict[str, Any]
+) -> str:
+    """The pre-check as one chat message in plain Chinese.
+
+    An ineligible program lists only the reasons against it (a met condition under a refusal
+    reads like its cause); members are "全家" when the program covers everyone.
+    :param receiving: program → its benefit line, for programs the family already receives.
+    """
+    everyone = len(names) == result.household_size
+    programs = []
+    for code in PROGRAMS:
+        program = result.programs[code]
+        reasons = program.reasons
+        if program.status == "ineligible":
+            reasons = [r for r in reasons if r.code not in FAVOURABLE] or reasons
+        members = [names.get(m, m) for m in program.members]
+        if everyone and len(members) == len(names) > 1:
+            members = [l10n.t("benefits-whole-family")]
+        line = receiving.get(code)
+        programs.append({
             "name": explain.program_name(code),
-            "status": result.programs[code].status,
-            "status_text": explain.status_text(result.programs[code].status),
-            "amount": explain.amount_text(
-                result.programs[code].monthly_amount, result.programs[code].status
-            ),
-            "members": [names.get(m, m) for m in result.programs[code].members],
-            "reasons": [explain.reason_text(r, names) for r in result.programs[code].reasons],
-        }
-        for code in PROGRAMS
-    ]
+            "status": program.status,
+            "status_text": explain.status_text(program.status),
+            "amount": explain.amount_text(program.monthly_amount, program.status),
+            "members": members,
+            "reasons": [explain.reason_text(r, names) for r in reasons],
+            "receiving": line is not None,
+            "next_review": line.next_review if line else None,
+        })  # fmt: skip
     return l10n.t(
         "precheck-result",
         region=region_name(result.region),
@@ -73,7 +94,14 @@ def explain_result(l10n: Texts, result: PrecheckResult, names: dict[str, str]) -
         programs=programs,
         flags=[explain.flag_text(f, names) for f in result.flags],
         unverified=[names.get(m, m) for m in result.unverified_members],
+        visit=any(p["status"] == "needs_home_visit" for p in programs),
     )
+
+
+async def receiving(turn: Turn, family: Family) -> dict[str, Any]:
+    """Program → benefit line, for what the family or a member receives today."""
+    listing = await happiness_list(turn.session, family, today())
+    return {line.program: line for group in listing.groups for line in group.lines}
 
 
 @target("precheck")
@@ -93,7 +121,8 @@ async def precheck_step(turn: Turn) -> None:
         turn.session, family_id, this_month(), actor=f"chat:{turn.sender_hash[:16]}"
     )
     await turn.state.update_data(precheck_id=done.record_id)
-    text = explain_result(turn.l10n, done.result, member_names(family, turn.l10n))
+    names = member_names(family, turn.l10n)
+    text = explain_result(turn.l10n, done.result, names, await receiving(turn, family))
     await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n))
 
 
@@ -113,17 +142,13 @@ async def _latest(turn: Turn, family_id: int) -> PrecheckRecord | None:
     )
 
 
-def primary_program(result: PrecheckResult) -> str:
-    """The program an application from this pre-check asks for."""
-    for code in PRIMARY_PROGRAMS:
-        if result.programs[code].status != "ineligible":
-            return code
-    return "dibao"
-
-
 @router.callback_query(PrecheckCb.filter(F.action == "apply"))
-async def apply_pressed(callback: CallbackQuery, **data: Any) -> None:
-    """提交申请: create the application from the latest pre-check (signing in first if needed)."""
+async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, **data: Any) -> None:
+    """提交申请: for a program the family neither receives nor has already applied for.
+
+    The person chooses among them (a button per program). When the pre-check favours none,
+    dibao may still be applied for: a pre-check is not a decision (PIPL art. 24).
+    """
     await callback.answer()
     turn = Turn.of(callback.message, data)
     known = await turn.person()
@@ -131,16 +156,52 @@ async def apply_pressed(callback: CallbackQuery, **data: Any) -> None:
     if known is None or record is None:
         await continue_as_known(turn, "precheck")
         return
+    family = await load_family(turn.session, known[1])
     result = PrecheckResult.model_validate(record.result)
-    program = primary_program(result)
+    pending = await open_applications(turn.session, family.id)
+    have = await receiving(turn, family)
+    favoured = [c for c in APPLY_ORDER if result.programs[c].status != "ineligible"]
+    candidates = [c for c in favoured or ["dibao"] if c not in have and c not in pending]
+    if callback_data.program:
+        candidates = [c for c in candidates if c == callback_data.program]
+    if not candidates:
+        await _nothing_to_apply(turn, pending, have)
+    elif callback_data.program:
+        await _apply(turn, known, candidates[0], record.id)
+    else:
+        builder = InlineKeyboardBuilder()
+        for code in candidates:
+            data = PrecheckCb(action="apply", program=code)
+            builder.button(text=explain.program_name(code), callback_data=data)
+        builder.adjust(1)
+        await turn.reply(
+            "precheck-apply-which",
+            pending=[
+                {"number": a.id, "program": explain.program_name(p)} for p, a in pending.items()
+            ],
+            reply_markup=builder.as_markup(),
+        )
+
+
+async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: int) -> None:
     application = await submit_application(
         turn.session, family_id=known[1], applicant_person_id=known[0], program=program,
-        channel="chat", precheck_id=record.id,
+        channel="chat", precheck_id=precheck_id,
     )  # fmt: skip
     status = inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)))
     await turn.reply(
         "precheck-applied", number=application.id, program=explain.program_name(program),
         reply_markup=status,
+    )  # fmt: skip
+
+
+async def _nothing_to_apply(turn: Turn, pending: dict[str, Any], have: dict[str, Any]) -> None:
+    await turn.reply(
+        "precheck-nothing-to-apply",
+        pending=[{"number": a.id, "program": explain.program_name(p)} for p, a in pending.items()],
+        receiving=[explain.program_name(p) for p in have if p in PROGRAMS],
+        reply_markup=inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)),
+                            ("menu-change", MenuCb(action=MenuAction.change))),
     )  # fmt: skip
 
 
@@ -164,7 +225,12 @@ async def report_pressed(callback: CallbackQuery, **data: Any) -> None:
             "data_sources": record.data_sources,
             "case_number": f"P{record.id}",
             "member_names": member_names(family, turn.l10n),
+            "preliminary": True,
         },
     )
     document = BufferedInputFile(html.encode(), filename=f"核查报告-P{record.id}.html")
-    await turn.message.answer_document(document, caption=turn.l10n.t("precheck-report-caption"))
+    await turn.message.answer_document(
+        document,
+        caption=turn.l10n.t("precheck-report-caption"),
+        reply_markup=_after_buttons(turn.l10n),
+    )

@@ -13,7 +13,9 @@ guardian, for the minors of the family.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+import re
+import unicodedata
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -38,9 +40,12 @@ from nlu import normalise
 from store.base import utcnow
 from store.consent import grant_with_minors
 from store.identity import (
+    CODE_DIGITS,
     CODE_TTL,
+    MAX_CODES_PER_HOUR,
     TooManyAttempts,
     code_hash,
+    codes_sent_recently,
     failures_left,
     find_person,
     phones_match,
@@ -49,7 +54,7 @@ from store.identity import (
     verify_assertion,
 )
 from store.models import Person
-from store.pii import InvalidIdNumber, mask_phone, parse_id_number
+from store.pii import InvalidIdNumber, find_id_number, mask_phone, parse_id_number
 from templates import Texts
 
 router = Router(name="signin")
@@ -162,7 +167,7 @@ async def id_number_given(message: Message, **data: Any) -> None:
         await _no_number(turn, text)
         return
     try:
-        id_number = parse_id_number(text)
+        id_number = parse_id_number(find_id_number(text) or text)
     except InvalidIdNumber as e:
         await turn.reply("signin-id-invalid", problem=e.message)
         return
@@ -176,7 +181,8 @@ async def id_number_given(message: Message, **data: Any) -> None:
     if not person.phone:
         await turn.reply("signin-no-phone", reply_markup=main_menu(turn.l10n))
         return
-    await _send_code(turn, person)
+    if await _attempts_left(turn, person, sending=True):
+        await _send_code(turn, person)
 
 
 async def _no_number(turn: Turn, text: str) -> None:
@@ -190,10 +196,23 @@ async def _no_number(turn: Turn, text: str) -> None:
     await turn.reply("signin-id-reask")
 
 
-async def _attempts_left(turn: Turn) -> int:
-    """Failed attempts the sender has left this hour; 0 (after saying so) when none."""
+async def _attempts_left(
+    turn: Turn, person: Person | None = None, *, sending: bool = False
+) -> int:
+    """Failed attempts left this hour for the sender (and the person tried); 0 after saying so.
+
+    :param sending: a code is about to be sent: also 0 once :data:`MAX_CODES_PER_HOUR` codes
+        went to this person's phone in the hour.
+    """
+    person_hash = person.id_number_hash if person else None
     try:
-        return await failures_left(turn.session, turn.sender_hash)
+        left = await failures_left(turn.session, turn.sender_hash, person_hash)
+        sent = (
+            await codes_sent_recently(turn.session, person_hash) if sending and person_hash else 0
+        )
+        if sent >= MAX_CODES_PER_HOUR:
+            raise TooManyAttempts(utcnow() + timedelta(hours=1))
+        return left
     except TooManyAttempts as e:
         minutes = max(1, int((e.retry_after - utcnow()).total_seconds() // 60) + 1)
         await turn.reply("signin-too-many", minutes=minutes, reply_markup=main_menu(turn.l10n))
@@ -203,6 +222,9 @@ async def _attempts_left(turn: Turn) -> int:
 async def _send_code(turn: Turn, person: Person) -> None:
     minutes = int(CODE_TTL.total_seconds() // 60)
     code = await send_code(turn.session, person, turn.l10n.t("signin-sms", minutes=minutes))
+    await record_attempt(
+        turn.session, turn.sender_hash, "send", succeeded=True, person_hash=person.id_number_hash
+    )
     masked = mask_phone(person.phone or "")
     await turn.state.update_data(
         pending_person_id=person.id,
@@ -221,6 +243,18 @@ async def _send_code(turn: Turn, person: Person) -> None:
         await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
 
 
+def code_in(text: str) -> str | None:
+    """The 6-digit code in a message: full-width, spaced (``982 519``), in words
+    (``验证码系734167``) or in Chinese digits (``零零三五一二``); None when there is none."""
+    plain = unicodedata.normalize("NFKC", text).translate(_CHINESE_DIGITS)
+    runs = re.findall(r"\d[\d ]*\d|\d", plain)
+    codes = [run.replace(" ", "") for run in runs if len(run.replace(" ", "")) == CODE_DIGITS]
+    return codes[0] if len(codes) == 1 and len(runs) == 1 else None
+
+
+_CHINESE_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+
+
 def _contact_keyboard(l10n: Texts) -> ReplyKeyboardMarkup:
     share = KeyboardButton(text=l10n.t("signin-button-contact"), request_contact=True)
     return ReplyKeyboardMarkup(keyboard=[[share]], resize_keyboard=True, one_time_keyboard=True)
@@ -235,23 +269,26 @@ def _bound_to(turn: Turn) -> str:
 # --- 3. the code or a contact --------------------------------------------------------------
 
 
-@router.message(SignIn.code, F.text.regexp(r"^\s*\d{4,8}\s*$"))
-async def code_given(message: Message, **data: Any) -> None:
+@router.message(SignIn.code, F.text.func(code_in).as_("code"))
+async def code_given(message: Message, code: str, **data: Any) -> None:
     """A code: right → identity proven; wrong or expired → say so and how many tries remain."""
     turn = Turn.of(message, data)
-    left = await _attempts_left(turn)
+    state = await turn.data()
+    person = await turn.session.get(Person, int(state["pending_person_id"]))
+    left = await _attempts_left(turn, person)
     if not left:
         return
-    state = await turn.data()
-    code = (message.text or "").strip()
     expired = datetime.fromisoformat(state["code_expires"]) < utcnow()
     right = not expired and code_hash(code, _bound_to(turn)) == state.get("code_hash")
-    await record_attempt(turn.session, turn.sender_hash, "code", succeeded=right)
+    await record_attempt(
+        turn.session, turn.sender_hash, "code", succeeded=right, person_hash=person.id_number_hash
+    )
     if not right:
         key = "signin-code-expired" if expired else "signin-code-wrong"
-        await turn.reply(key, left=left - 1, reply_markup=_buttons(turn.l10n, "resend", "restart"))
+        buttons = _buttons(turn.l10n, "resend", "restart") if left > 1 else main_menu(turn.l10n)
+        await turn.reply(key, left=left - 1, reply_markup=buttons)
         return
-    await identified(turn, await turn.session.get(Person, int(state["pending_person_id"])))
+    await identified(turn, person)
 
 
 @router.message(SignIn.code, F.contact)
@@ -287,11 +324,10 @@ async def code_resend(callback: CallbackQuery, **data: Any) -> None:
     """Send a new code (the old one stops working); counts against the hourly limit."""
     await callback.answer()
     turn = Turn.of(callback.message, data)
-    if not await _attempts_left(turn):
-        return
-    await record_attempt(turn.session, turn.sender_hash, "resend", succeeded=False)
     state = await turn.data()
-    await _send_code(turn, await turn.session.get(Person, int(state["pending_person_id"])))
+    person = await turn.session.get(Person, int(state["pending_person_id"]))
+    if await _attempts_left(turn, person, sending=True):
+        await _send_code(turn, person)
 
 
 @router.callback_query(SignIn.code, SignInCb.filter(F.action == "restart"))

@@ -65,7 +65,9 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
     await turn.state.update_data(misunderstood=0)
     if intent in INTENT_JOURNEYS:
         if intent == "report_change":
-            await turn.state.update_data(life_event=parsed.entity("life_event"))
+            await turn.state.update_data(
+                life_event=parsed.entity("life_event"), change_note=parsed.text
+            )
         await continue_as_known(turn, INTENT_JOURNEYS[intent])
     elif intent == "ask_policy":
         await answer_policy(turn, parsed.entity("region"))

@@ -28,4 +28,3 @@ def content_digest(conn: Connection, tables: list[str] | None = None) -> str:
         for row in result:
             digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
-

@@ -43,11 +43,23 @@ TABLE_ORDER = (
     "death_record", "unemployment_registration", "benefit",
 )  # fmt: skip
 
-_SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余叶杜苏魏程吕丁沈任姚卢钟姜崔谭陆汪范廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃")
-_GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉梅海鹏飞亮辉婷雪琳晓欣宇浩俊文斌佳嘉颖慧燕锦荣珍凤莲")
+_SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余叶杜苏魏程吕丁沈任姚卢钟姜崔谭陆汪范廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃"
+)
+_GIVEN = list(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉梅海鹏飞亮辉婷雪琳晓欣宇浩俊文斌佳嘉颖慧燕锦荣珍凤莲"
+)
 _HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6, 7)
 _HOUSEHOLD_P = (0.17, 0.24, 0.23, 0.18, 0.10, 0.05, 0.03)
-_DISABILITY_CATEGORIES = ("physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple")
+_DISABILITY_CATEGORIES = (
+    "physical",
+    "visual",
+    "hearing",
+    "speech",
+    "intellectual",
+    "mental",
+    "multiple",
+)
 _DISABILITY_CATEGORY_P = (0.45, 0.12, 0.15, 0.03, 0.08, 0.10, 0.07)
 _DISABILITY_GRADE_P = (0.10, 0.20, 0.30, 0.40)
 _MAX_SEQUENCE_BLOCKS = 450  # generated sequence numbers stay below 900; fixtures use 9xx
@@ -157,7 +169,9 @@ def _add_records(
             writer.add(table, {"id": ids.take(table), "person_id": person_id, **row})
 
 
-def _write_fixture(writer: BulkWriter, ids: _Ids, fixture: FixtureFamily, stats: DemoStats) -> None:
+def _write_fixture(
+    writer: BulkWriter, ids: _Ids, fixture: FixtureFamily, stats: DemoStats
+) -> None:
     family_id = ids.take("family")
     writer.add("family", {"id": family_id, "region_code": fixture.region_code,
                           "area": fixture.area, "created_at": DEMO_AS_OF})  # fmt: skip
@@ -239,10 +253,14 @@ def _draw_members(rng: np.random.Generator, size: int, age: int) -> list[_Member
     remaining = size - len(members)
     parents = min(2, remaining - 1) if age < 45 and remaining >= 3 else 0
     for _ in range(parents):
-        members.append(_Member("parent", age + int(rng.integers(24, 32)), bool(rng.random() < 0.5), {}))
+        members.append(
+            _Member("parent", age + int(rng.integers(24, 32)), bool(rng.random() < 0.5), {})
+        )
     for _ in range(remaining - parents):
         oldest = max(0, min(age - 20, 30))
-        members.append(_Member("child", int(rng.integers(0, oldest + 1)), bool(rng.random() < 0.5), {}))
+        members.append(
+            _Member("child", int(rng.integers(0, oldest + 1)), bool(rng.random() < 0.5), {})
+        )
     return members
 
 
@@ -255,13 +273,19 @@ def _draw_records(rng: np.random.Generator, family: _Family) -> None:
             grade = int(rng.choice(4, p=_DISABILITY_GRADE_P)) + 1
             m.disability_grade = grade
             category = _DISABILITY_CATEGORIES[int(rng.choice(7, p=_DISABILITY_CATEGORY_P))]
-            r["disability"] = [{"category": category, "grade": grade, "issued_on": date(2015, 1, 1)}]
+            r["disability"] = [
+                {"category": category, "grade": grade, "issued_on": date(2015, 1, 1)}
+            ]
         level = _school_level(m.age, rng)
         if level:
             start = date(DEMO_AS_OF.year - (1 if DEMO_AS_OF.month < 9 else 0), 9, 1)
             r["school_enrolment"] = [{"level": level, "start_date": start}]
         working_age = 18 <= m.age < 60 and not level
-        if working_age and m.disability_grade not in (1, 2) and rng.random() < (0.55 if poor else 0.88):
+        if (
+            working_age
+            and m.disability_grade not in (1, 2)
+            and rng.random() < (0.55 if poor else 0.88)
+        ):
             scale = 0.35 if poor else 1.0
             m.income = round(float(rng.lognormal(np.log(wage_median * scale), 0.4)), -1)
             kind = "business" if rng.random() < 0.08 else "wage"
@@ -283,9 +307,17 @@ def _draw_records(rng: np.random.Generator, family: _Family) -> None:
         elif m.age >= 60:
             if urban and rng.random() < 0.6:
                 m.income = round(float(rng.normal(3200, 600)), -1)
-                r["income"] = [{"kind": "pension", "monthly_amount": m.income, "month_from": "2015-01"}]
+                r["income"] = [
+                    {"kind": "pension", "monthly_amount": m.income, "month_from": "2015-01"}
+                ]
             else:
-                r["income"] = [{"kind": "pension_basic_resident", "monthly_amount": 200, "month_from": "2015-01"}]
+                r["income"] = [
+                    {
+                        "kind": "pension_basic_resident",
+                        "monthly_amount": 200,
+                        "month_from": "2015-01",
+                    }
+                ]
         if rng.random() < (0.12 if m.age >= 60 else 0.04):
             serious = rng.random() < 0.15
             amount = round(float(rng.lognormal(np.log(3000 if serious else 300), 0.6)), 0)
@@ -312,7 +344,9 @@ def _draw_records(rng: np.random.Generator, family: _Family) -> None:
     deposit = round(float(rng.lognormal(np.log(3000 if poor else 40000), 1.0)), 0)
     head["financial_asset"] = [{"kind": "deposit", "amount": deposit}]
     if not poor and rng.random() < 0.2:
-        head["financial_asset"].append({"kind": "fund", "amount": round(float(rng.lognormal(10, 1)), 0)})
+        head["financial_asset"].append(
+            {"kind": "fund", "amount": round(float(rng.lognormal(10, 1)), 0)}
+        )
 
 
 def _school_level(age: int, rng: np.random.Generator) -> str | None:
@@ -336,16 +370,23 @@ def _write_synthetic(writer: BulkWriter, ids: _Ids, family: _Family, stats: Demo
     person_ids = []
     for index, m in enumerate(family.members):
         id_number, born = ids.id_number(family.region_code, DEMO_AS_OF.year - m.age - 1, m.male)
-        phone = None if m.age < 16 else f"1{3 + (family_id + index) % 7}{(family_id * 7919 + index) % 10**9:09d}"
+        phone = (
+            None
+            if m.age < 16
+            else f"1{3 + (family_id + index) % 7}{(family_id * 7919 + index) % 10**9:09d}"
+        )
         name = _SURNAMES[(family_id * 31 + index) % len(_SURNAMES)] + "".join(
-            _GIVEN[(family_id * k + index * 13) % len(_GIVEN)] for k in (17, 23)[: 1 + family_id % 2]
+            _GIVEN[(family_id * k + index * 13) % len(_GIVEN)]
+            for k in (17, 23)[: 1 + family_id % 2]
         )
         person = _person_row(ids, name, id_number, phone, born, m.male)
         person_ids.append(person["id"])
         writer.add("person", person)
         writer.add("family_member", {"id": ids.take("family_member"), "family_id": family_id,
                                      "person_id": person["id"], "relation": m.relation})  # fmt: skip
-        hukou = {"household_registration": [{"region_code": family.region_code, "area": family.area}]}
+        hukou = {
+            "household_registration": [{"region_code": family.region_code, "area": family.area}]
+        }
         _add_records(writer, ids, person["id"], hukou | m.records)
     _write_benefits(writer, ids, family, family_id, person_ids)
     stats.families += 1

@@ -62,6 +62,8 @@ class IdentityAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_hash: Mapped[str] = mapped_column(LookupHash, index=True)
+    person_hash: Mapped[str | None] = mapped_column(LookupHash, index=True)
+    """Whose identity was tried (keyed hash of the ID number), so limits hold across senders."""
     method: Mapped[str] = mapped_column(String(16))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.base import Base, Timestamped, UTCDateTime, utcnow
+from store.base import Base, Encrypted, Timestamped, UTCDateTime, utcnow
 
 CASE_KINDS = ("handoff", "complaint", "home_visit", "periodic_review", "warning", "report_change")
 CASE_STATUSES = ("open", "assigned", "closed")
@@ -48,5 +48,7 @@ class ReportedChange(Timestamped, Base):
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     event: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Encrypted)
+    """What the resident wrote about it (masked for ID and phone numbers, then encrypted)."""
     channel: Mapped[str] = mapped_column(String(16))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -94,3 +94,37 @@ async def test_telegram_contact_that_matches_proves_identity(app: AppContext) ->
     assert "手机号核对成功" in sent and "幸福清单" in sent
     key = StorageKey(bot_id=gateway.bot.id, chat_id=chat, user_id=chat)
     assert (await app.storage.get_data(key))["person_id"]
+
+
+async def test_crisis_gets_help_at_once_in_any_state(resident: Resident, app: AppContext) -> None:
+    await resident.say("我想申请低保")  # waiting for the authorization
+    answer = await resident.say("我唔想活了")
+    assert "110" in answer and "12356" in answer and "编号" in answer
+    hunger = await resident.say("家里没饭吃了，能不能先给点急用的钱")
+    assert "临时救助" in hunger and "编号" in hunger  # the same open case, not a second one
+    async with app.workflow_data["sessionmaker"]() as session:
+        summaries = list(await session.scalars(select(Case.summary)))
+    assert len(summaries) == 1 and summaries[0].startswith("urgent")
+
+
+async def test_codes_and_numbers_as_people_type_them(resident: Resident) -> None:
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.say(f"我嘅身份证係{story_ids('C')[0]}")
+    code = resident.demo_code()
+    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert "幸福清单" in await resident.say(f"验证码系 {full_width[:3]} {full_width[3:]}")
+
+
+async def test_a_person_cannot_be_guessed_from_many_senders(gateway: Gateway) -> None:
+    for n in range(5):
+        guesser = Resident(gateway, f"guesser-{n}")
+        await guesser.say("/start")
+        await guesser.press("查看我的待遇")
+        await guesser.say(story_ids("C")[0])
+        await guesser.say("000000")
+    last = Resident(gateway, "guesser-new")
+    await last.say("/start")
+    await last.press("查看我的待遇")
+    blocked = await last.say(story_ids("C")[0])
+    assert "一小时内最多尝试5次" in blocked and "本次验证码" not in blocked

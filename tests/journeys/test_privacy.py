@@ -63,7 +63,7 @@ async def test_revoking_consent_stops_further_reads(resident: Resident, app: App
     result = await resident.sign_in(story_ids("A")[0])
     assert "预审结果" in result
     await resident.say("我要撤回授权")
-    assert "已撤回授权" in await resident.press("确定撤回")
+    assert "已撤回您的授权" in await resident.press("确定撤回")
     sessionmaker = app.workflow_data["sessionmaker"]
     async with sessionmaker() as session:
         reads = await session.scalar(select(func.count()).select_from(AuditLog))

@@ -45,7 +45,10 @@ async def test_stories_b_and_c_two_houses_explained(resident: Resident, story: s
     assert "人工复核" in result  # the right to a person's review
     await resident.press("下载核查报告")
     report = resident.documents[0]["data"].decode()
-    assert "核查报告" in report and "2 套住房" in report
+    assert "核查报告（预审）" in report and "2 套住房" in report and "盖章" not in report
+    if story == "B":  # on dibao since 2017: told payments go on until a person reviews
+        assert "这次预审不会停止发放" in result
+        assert "已经在领取：最低生活保障（低保）" in await resident.press("提交申请")
 
 
 async def test_story_d_visit_flag_then_application(resident: Resident, app) -> None:
@@ -55,10 +58,17 @@ async def test_story_d_visit_flag_then_application(resident: Resident, app) -> N
     result = await resident.sign_in(story_ids("D")[0])
     assert "最低生活保障（低保）：需要入户核查后确定" in result
     assert "不会直接导致不符合" in result
-    applied = await resident.press("提交申请")
-    assert "申请已提交" in applied
+    assert "您想申请哪一项" in await resident.press("提交申请")
+    applied = await resident.press("最低生活保障（低保）")
+    assert "申请已提交" in applied and "最低生活保障（低保）" in applied
     status = await resident.press("申请进度")
     assert "已提交，等待受理" in status
+    # Asking again for the same program does not file a second application.
+    await resident.say("我想申请低保")
+    await resident.press("同意授权") if "授权书" in resident.text else None
+    again = await resident.press("提交申请")
+    assert "已在办理，不用重复申请：最低生活保障（低保）" in again
+    assert "最低生活保障（低保）" not in [b["title"] for r in resident.last for b in r["buttons"]]
     async with app.workflow_data["sessionmaker"]() as session:
         assert await session.scalar(select(func.count()).select_from(Application)) == 1
         # the applicant consented for self and, as guardian, for the 4 children

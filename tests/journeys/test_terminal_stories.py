@@ -113,7 +113,7 @@ def test_story_d_home_visit_in_the_terminal(data_dir: Path) -> None:
     chat = Chat(data_dir, "story-d")
     chat.type("申请救助", "1")
     _sign_in(chat, story_ids("D")[0])
-    chat.type("1", "申请进度")  # [1] 提交申请, then the status typed
+    chat.type("1", "1", "申请进度")  # [1] 提交申请, [1] 低保, then the status typed
     out = chat.finish()
     assert chat.process.returncode == 0, out
     assert "需要入户核查后确定" in out

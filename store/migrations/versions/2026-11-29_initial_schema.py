@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 09:56:19.618367
+Create Date: 2026-11-29 10:46:40.404174
 """
 
 from collections.abc import Sequence
@@ -34,12 +34,16 @@ def upgrade() -> None:
         "identity_attempt",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sender_hash", sa.String(length=64), nullable=False),
+        sa.Column("person_hash", sa.String(length=64), nullable=True),
         sa.Column("method", sa.String(length=16), nullable=False),
         sa.Column("succeeded", sa.Boolean(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_attempt")),
     )
     with op.batch_alter_table("identity_attempt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_identity_attempt_person_hash"), ["person_hash"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_identity_attempt_sender_hash"), ["sender_hash"], unique=False
         )
@@ -353,6 +357,7 @@ def upgrade() -> None:
         sa.Column("family_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("event", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.LargeBinary(), nullable=True),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -606,6 +611,7 @@ def downgrade() -> None:
     op.drop_table("person")
     with op.batch_alter_table("identity_attempt", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_identity_attempt_sender_hash"))
+        batch_op.drop_index(batch_op.f("ix_identity_attempt_person_hash"))
 
     op.drop_table("identity_attempt")
     with op.batch_alter_table("family", schema=None) as batch_op:
