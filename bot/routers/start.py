@@ -1,8 +1,10 @@
 """Commands that work in any state: ``/start``, ``/menu``, ``/help``, ``/cancel``.
 
 This router is included first, so a command wins over whatever flow is waiting for input.
-``/start`` and ``/menu`` leave the current flow but keep what was entered (a flow may offer
-to reuse it); ``/cancel`` clears the flow and its data and says so.
+``/start`` begins afresh: the flow, what was entered and a proven identity are cleared, so
+the next person on a shared phone starts signed out. ``/menu`` leaves the current flow but
+keeps what was entered; ``/cancel`` clears the flow and its data and says so; ``/logout``
+(or saying goodbye) forgets who the person is.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ router = Router(name="start")
 
 @router.message(CommandStart())
 async def cmd_start(message: Message, state: FSMContext, l10n: Texts) -> None:
-    """Greet and show the main menu."""
-    await state.set_state(None)
+    """Greet and show the main menu, signed out."""
+    await state.clear()
     await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
 
 
@@ -46,3 +48,10 @@ async def cmd_cancel(message: Message, state: FSMContext, l10n: Texts) -> None:
         return
     await state.clear()
     await message.answer(l10n.t("cancelled"), reply_markup=main_menu(l10n))
+
+
+@router.message(Command("logout"))
+async def cmd_logout(message: Message, state: FSMContext, l10n: Texts) -> None:
+    """Forget the proven identity and the flow (a shared phone)."""
+    await state.clear()
+    await message.answer(l10n.t("logged-out"), reply_markup=main_menu(l10n))

@@ -34,7 +34,6 @@ INTENT_JOURNEYS = {
 
 SHORT_REPLIES = {
     "greet": "welcome",
-    "goodbye": "goodbye",
     "thank": "thanks",
     "bot_challenge": "bot-challenge",
     "affirm": "menu-prompt",
@@ -76,6 +75,10 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         await hand_over(
             turn, kind="complaint" if intent == "complain" else "handoff", reason=reason
         )
+    elif intent == "goodbye":
+        # Saying goodbye signs out, so a shared phone does not keep showing the family's data.
+        await turn.state.clear()
+        await turn.reply("goodbye", reply_markup=main_menu(turn.l10n))
     else:
         await turn.reply(
             SHORT_REPLIES.get(intent, "menu-prompt"), reply_markup=main_menu(turn.l10n)

@@ -101,3 +101,14 @@ async def test_transcripts_are_masked_and_encrypted(resident: Resident, app: App
     assert story_ids("A")[0] not in joined
     assert not any(m.name in joined for m in FAMILY_A.members)
     assert len(texts) >= 6
+
+
+@pytest.mark.parametrize("leave", ["/start", "/logout", "好了，再见"])
+async def test_leaving_signs_out_on_a_shared_phone(resident: Resident, leave: str) -> None:
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    assert "幸福清单" in await resident.sign_in(story_ids("A")[0])
+    await resident.say(leave)
+    await resident.say("/menu")
+    again = await resident.press("查看我的待遇")
+    assert "身份证号码" in again and "幸福清单" not in again
