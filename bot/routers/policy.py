@@ -21,6 +21,7 @@ async def answer_policy(turn: Turn, region: str | None = None) -> None:
         region, area = family.region_code, family.area
     if region is None:
         await turn.reply("policy-general")
+        await turn.reply("policy-faq")
         return
     period = this_month()
     figures = []
@@ -32,3 +33,4 @@ async def answer_policy(turn: Turn, region: str | None = None) -> None:
             "tekun": tekun_standard(region, each, period),
         })  # fmt: skip
     await turn.reply("policy-answer", region=region_name(region), period=period, figures=figures)
+    await turn.reply("policy-faq")

@@ -209,7 +209,11 @@ async def _nothing_to_apply(turn: Turn, pending: dict[str, Any], have: dict[str,
 async def report_pressed(callback: CallbackQuery, **data: Any) -> None:
     """下载核查报告: the verification report of the latest pre-check, as an HTML document."""
     await callback.answer()
-    turn = Turn.of(callback.message, data)
+    await send_report(Turn.of(callback.message, data))
+
+
+async def send_report(turn: Turn) -> None:
+    """The latest pre-check's report (pre-checking first when there is none)."""
     known = await turn.person()
     record = await _latest(turn, known[1]) if known else None
     if known is None or record is None:

@@ -6,6 +6,7 @@ understood get an offer of a person (issue 5: "two consecutive misunderstandings
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiogram import F, Router
@@ -18,6 +19,7 @@ from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.routers.handoff import hand_over
 from bot.routers.policy import answer_policy
+from bot.routers.precheck import send_report
 from nlu import FALLBACK_INTENT, ParseResult
 
 router = Router(name="understand")
@@ -44,11 +46,20 @@ SHORT_REPLIES = {
 
 MISUNDERSTOOD_LIMIT = 2
 
+REPORT_WORDS = re.compile(
+    r"(下载|打印|攞|拿|发我|给我|俾我|份)[^，。,.]{0,6}报告(?!变化|情况|一下)|核查报告|预审报告"
+)
+"""Asking for the verification report in words."""
+
 
 @router.message(StateFilter(None), F.text)
 async def free_text(message: Message, **data: Any) -> None:
     """Parse and act on free text at the menu."""
     turn = Turn.of(message, data)
+    if REPORT_WORDS.search(message.text or ""):
+        # No intent of its own in the NLU data: "下载报告", "我想攞返份核查报告".
+        await send_report(turn)
+        return
     parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
     await act_on(turn, parsed)
 
@@ -56,6 +67,8 @@ async def free_text(message: Message, **data: Any) -> None:
 async def act_on(turn: Turn, parsed: ParseResult) -> None:
     """Do what ``parsed`` asks; count what is not understood."""
     intent = parsed.intent_name
+    if intent == "inform" and parsed.entity("life_event"):
+        intent = "report_change"  # "我老公没工作了" tells a change even when read as inform
     if intent in (FALLBACK_INTENT, "out_of_scope"):
         await _not_understood(
             turn, "out-of-scope" if intent == "out_of_scope" else "not-understood"

@@ -128,3 +128,18 @@ async def test_a_person_cannot_be_guessed_from_many_senders(gateway: Gateway) ->
     await last.press("查看我的待遇")
     blocked = await last.say(story_ids("C")[0])
     assert "一小时内最多尝试5次" in blocked and "本次验证码" not in blocked
+
+
+async def test_why_refused_and_the_report_in_words(resident: Resident) -> None:
+    answer = await resident.say("祖屋算唔算住房啊")
+    assert "祖屋不算" in answer
+    await resident.say("我想申请低保")
+    await resident.press("同意授权")
+    await resident.sign_in(story_ids("C")[0])
+    await resident.say("我想攞返份核查报告")
+    assert resident.documents and "核查报告（预审）" in resident.documents[0]["data"].decode()
+
+
+async def test_a_change_told_in_passing_is_recorded(resident: Resident) -> None:
+    await resident.say("我老公没工作了")
+    assert "已记录：失业" in await resident.sign_in(story_ids("A")[0])
