@@ -1,7 +1,8 @@
 """Messages that must never wait for intent classification: danger to life, no food.
 
-A word list (``nlu/crisis_words.yml``, outside the training data) matched on the normalised text, not a model: it must be
-predictable, cheap, and err towards answering. The bot checks it before anything else.
+A word list (``nlu/crisis_words.yml``, outside the training data) matched on the normalised
+text, not a model: it must be predictable, cheap, and err towards answering. The bot checks
+it before anything else.
 """
 
 from __future__ import annotations
