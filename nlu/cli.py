@@ -213,8 +213,13 @@ def rasa_serve_cmd(
     if token is None:
         token = secrets.token_urlsafe(16)
         typer.echo(f"no JIUZHU_RASA_TOKEN set; this run's token is {token}")
-    server = rasa_env.start_server(
-        v, data_dir, model.resolve(), host=url.hostname or "127.0.0.1",
-        port=port or url.port or 5005, token=token,
-    )  # fmt: skip
+    rasa_env.interrupt_on_sigterm()
+    try:
+        server = rasa_env.start_server(
+            v, data_dir, model.resolve(), host=url.hostname or "127.0.0.1",
+            port=port or url.port or 5005, token=token,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        typer.echo("stopping the Rasa server")
+        return
     rasa_env.serve_forever(server, typer.echo)

@@ -358,16 +358,24 @@ def wait_until_ready(server: RasaServer, timeout: float) -> None:
     raise RasaUnavailable(msg)
 
 
-def serve_forever(server: RasaServer, echo: Callable[[str], None] = print) -> None:
-    """Block until the server exits or Ctrl-C, then stop it."""
-    echo(f"Rasa server on {server.url} (Ctrl-C to stop); log: {server.log_file}")
+def interrupt_on_sigterm() -> object:
+    """Make SIGTERM (systemd, docker, kill) and Ctrl-C raise KeyboardInterrupt; returns the
+    previous SIGTERM handler. Install it before starting a server, so a stop that comes while
+    the model loads stops the server too (:func:`start_server` cleans up on any exception)."""
 
     def on_term(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM (systemd, docker, kill) stops it like Ctrl-C
+        raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    return previous
+
+
+def serve_forever(server: RasaServer, echo: Callable[[str], None] = print) -> None:
+    """Block until the server exits or Ctrl-C / SIGTERM, then stop it."""
+    echo(f"Rasa server on {server.url} (Ctrl-C to stop); log: {server.log_file}")
+    previous = interrupt_on_sigterm()
     try:
         server.process.wait()
     except KeyboardInterrupt:
