@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from jiuzhu.settings import Settings
-from store.crypto import configure_vault
+from benchmarks.database import bench_settings
 from store.demo.generator import generate
-from store.migrate import upgrade
 from store.session import make_sync_engine
-from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres
 
 
 def main() -> None:
@@ -29,17 +25,8 @@ def main() -> None:
     parser.add_argument("--families", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
-    configure_vault(TEST_SECRET.encode())
     with tempfile.TemporaryDirectory() as tmp:
-        if args.backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            url = POSTGRES_URL.rsplit("/", 1)[0] + "/jiuzhu_bench"
-            createdb = ["createdb", "-h", "127.0.0.1", "-U", "postgres", "jiuzhu_bench"]
-            subprocess.run(createdb, check=False, capture_output=True)
-            reset_postgres(url)
-        settings = Settings(database_url=url, data_dir=Path(tmp), secret_key=TEST_SECRET)
-        upgrade(settings)
+        settings = bench_settings(args.backend, Path(tmp))
         engine = make_sync_engine(settings)
         started = time.perf_counter()
         with engine.connect() as conn:

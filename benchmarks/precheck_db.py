@@ -12,23 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import select
 
+from benchmarks.database import bench_settings
 from eligibility.precheck import load_family, run_precheck
 from jiuzhu.settings import Settings
 from store.consent import grant_with_minors
-from store.crypto import configure_vault, vault
+from store.crypto import vault
 from store.demo.fixtures import FIXTURES
 from store.demo.generator import generate
-from store.migrate import upgrade
 from store.models import FamilyMember, Person
 from store.session import make_async_engine, make_sessionmaker, make_sync_engine, transaction
-from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres
 
 
 async def _families(sessionmaker) -> list[int]:
@@ -73,17 +71,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
-    configure_vault(TEST_SECRET.encode())
     with tempfile.TemporaryDirectory() as tmp:
-        if args.backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            url = POSTGRES_URL.rsplit("/", 1)[0] + "/jiuzhu_bench"
-            createdb = ["createdb", "-h", "127.0.0.1", "-U", "postgres", "jiuzhu_bench"]
-            subprocess.run(createdb, check=False, capture_output=True)
-            reset_postgres(url)
-        settings = Settings(database_url=url, data_dir=Path(tmp), secret_key=TEST_SECRET)
-        upgrade(settings)
+        settings = bench_settings(args.backend, Path(tmp))
         with make_sync_engine(settings).connect() as conn:
             generate(conn, families=2000, seed=7)
         timings = asyncio.run(measure(settings, args.repeat))
