@@ -53,3 +53,13 @@ def tekun_standard(region: str, area: str, period: str) -> float:
     value, _ = dibao_standard(region, area, period)
     p = tax_benefit_system().parameters(periods.period(period).start)
     return float(int(value * float(p.tekun.standard_multiple) + 0.5))
+
+
+def property_limits(period: str) -> dict[str, float]:
+    """The property test's limits in ``period`` (粤府办〔2022〕3号 [3P], see the YAML):
+    ``financial_assets_multiple`` (× local urban standard, per person), and the most
+    residential, non-residential properties and motor vehicles a family may hold."""
+    p = tax_benefit_system().parameters(periods.period(period)).property
+    names = ("financial_assets_multiple", "max_residential_properties",
+             "max_nonresidential_properties", "max_motor_vehicles")  # fmt: skip
+    return {name: float(p[name]) for name in names}

@@ -7,9 +7,23 @@ gives a 6-digit code); else the province's tiers and a question back.
 from __future__ import annotations
 
 from bot.conversation import Turn, this_month
-from eligibility.policy import dibao_standard, marginal_line, tekun_standard
-from eligibility.regions import region_name
+from eligibility.policy import dibao_standard, marginal_line, property_limits, tekun_standard
+from eligibility.regions import PREFECTURES, region_name
 from store.models import Family
+
+
+def province_standards(period: str) -> list[dict[str, object]]:
+    """The 21 prefectures grouped by their (urban, rural) dibao standard in ``period``,
+    highest first: ``[{"cities": ["珠海", ...], "urban": 1037.0, "rural": 1037.0}]``."""
+    groups: dict[tuple[float, float], list[str]] = {}
+    for code, name in PREFECTURES.items():
+        urban, _ = dibao_standard(f"{code}00", "urban", period)
+        rural, _ = dibao_standard(f"{code}00", "rural", period)
+        groups.setdefault((urban, rural), []).append(name.removesuffix("市"))
+    return [
+        {"cities": cities, "urban": urban, "rural": rural}
+        for (urban, rural), cities in sorted(groups.items(), reverse=True)
+    ]
 
 
 async def answer_policy(turn: Turn, region: str | None = None) -> None:
@@ -19,11 +33,11 @@ async def answer_policy(turn: Turn, region: str | None = None) -> None:
     if region is None and known is not None:
         family = await turn.session.get(Family, known[1])
         region, area = family.region_code, family.area
-    if region is None:
-        await turn.reply("policy-general")
-        await turn.reply("policy-faq")
-        return
     period = this_month()
+    if region is None:
+        await turn.reply("policy-general", period=period, groups=province_standards(period))
+        await turn.reply("policy-faq", limits=property_limits(period))
+        return
     figures = []
     for each in [area] if area else ["urban", "rural"]:
         standard, _ = dibao_standard(region, each, period)
@@ -33,4 +47,4 @@ async def answer_policy(turn: Turn, region: str | None = None) -> None:
             "tekun": tekun_standard(region, each, period),
         })  # fmt: skip
     await turn.reply("policy-answer", region=region_name(region), period=period, figures=figures)
-    await turn.reply("policy-faq")
+    await turn.reply("policy-faq", limits=property_limits(period))

@@ -24,7 +24,8 @@ async def test_policy_question_uses_the_live_standard(resident: Resident) -> Non
     assert "连山" in answer and f"低保 {standard:,.0f} 元" in answer
     await resident.say("/start")
     general = await resident.press("政策咨询")
-    assert "广州、深圳不低于1165元" in general
+    guangzhou, _ = dibao_standard("440100", "urban", f"{utcnow():%Y-%m}")
+    assert f"广州：{guangzhou:,.0f} 元" in general and "云浮" in general
 
 
 async def test_two_misunderstandings_offer_a_person(resident: Resident) -> None:
