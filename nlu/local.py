@@ -2,10 +2,12 @@
 
 Features: entity surfaces masked by their type (``低保`` -> `` PROGRAM ``, so the classifier
 learns "apply for <program>" rather than each program's name), then TF-IDF of character
-1-3-grams (with start and end marks) and of jieba words. Classifier: multinomial logistic
-regression whose scores become probabilities by a softmax with a temperature fitted on
-cross-validated scores (calibrated confidence). Over five stratified splits it was 2 points
-more accurate than a linear SVM on the same features (``benchmarks/nlu_eval.py``).
+1-3-grams (with start and end marks) and of jieba words, each taken from the message and from
+its Mandarin reading (:mod:`nlu.dialect`: Cantonese words and common typos replaced).
+Classifier: multinomial logistic regression whose scores become probabilities by a softmax
+with a temperature fitted on cross-validated scores (calibrated confidence). Over five
+stratified splits, logistic regression was 1.5 points more accurate than a linear SVM on the
+same features, and the Mandarin reading added about 1 point.
 
 Inference does not call scikit-learn: the vocabularies, IDF weights and model weights are
 saved as plain arrays and applied with a dictionary lookup and one small matrix product,
@@ -28,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nlu import training_data
+from nlu import dialect, training_data
+from nlu.dialect import to_mandarin
 from nlu.entities import EntityExtractor
 from nlu.exceptions import NluError
 from nlu.normalise import normalise
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when features or model format change: saved models of another version are stale.
-MODEL_VERSION = "local-2"
+MODEL_VERSION = "local-3"
 #: Below this calibrated confidence the intent is ``nlu_fallback``.
 FALLBACK_THRESHOLD = 0.3
 #: Longer messages are cut before parsing (a chat message is rarely longer; bounds time).
@@ -68,11 +71,22 @@ def _char_grams(text: str) -> list[str]:
     # ^ and $ mark the ends: "好" alone (affirm) differs from "好" inside "你好" (greet).
     t = "^" + "".join(text.lower().split()) + "$"
     lo, hi = _CHAR_NGRAMS
-    return [t[i : i + n] for n in range(lo, hi + 1) for i in range(len(t) - n + 1)]
+    grams = [t[i : i + n] for n in range(lo, hi + 1) for i in range(len(t) - n + 1)]
+    return [g for g in grams if g not in ("^", "$")]  # every text has these: no evidence
 
 
 def _words(text: str) -> list[str]:
     return [w for w in _jieba().lcut(text.lower()) if w.strip()]
+
+
+def _char_features(text: str) -> list[str]:
+    """Character n-grams of the message and, marked ``~``, of its Mandarin reading."""
+    return _char_grams(text) + ["~" + g for g in _char_grams(to_mandarin(text.lower()))]
+
+
+def _word_features(text: str) -> list[str]:
+    """Words of the message and, marked ``~``, of its Mandarin reading."""
+    return _words(text) + ["~" + w for w in _words(to_mandarin(text.lower()))]
 
 
 @lru_cache(maxsize=1)
@@ -132,16 +146,18 @@ class LocalModel:
         self.meta = meta
 
     def scores(self, masked: str) -> np.ndarray:
-        """Class probabilities (sums to 1) for masked, normalised text."""
+        """Class probabilities (sums to 1) for masked, normalised text; uniform when the text
+        has no feature the model knows."""
         idx: list[int] = []
         vals: list[float] = []
-        for block, grams in zip(self.blocks, (_char_grams(masked), _words(masked)), strict=True):
+        grams_per_block = (_char_features(masked), _word_features(masked))
+        for block, grams in zip(self.blocks, grams_per_block, strict=True):
             i, v = block.features(grams)
             idx += i
             vals += v
-        z = self.bias.copy()
-        if idx:
-            z += np.asarray(vals, dtype=np.float32) @ self.weights[idx]
+        if not idx:  # nothing the model has seen (emoji, another script): no evidence either way
+            return np.full(len(self.classes), 1.0 / len(self.classes))
+        z = self.bias + np.asarray(vals, dtype=np.float32) @ self.weights[idx]
         z = z / self.temperature
         z = np.exp(z - z.max())
         return z / z.sum()
@@ -206,8 +222,8 @@ def train(examples: list[Example], extractor: EntityExtractor, data_hash: str = 
         msg = f"need at least 2 intents with 3 examples each to train, got {counts}"
         raise NluError(msg)
     vecs = [
-        TfidfVectorizer(analyzer=_char_grams, sublinear_tf=True),
-        TfidfVectorizer(analyzer=_words, sublinear_tf=True),
+        TfidfVectorizer(analyzer=_char_features, sublinear_tf=True),
+        TfidfVectorizer(analyzer=_word_features, sublinear_tf=True),
     ]
     classifier = LogisticRegression(C=_C, solver="newton-cg", max_iter=1000)
     pipe = make_pipeline(make_union(*vecs), classifier)
@@ -291,7 +307,8 @@ class LocalNlu:
 
     def expected_hash(self) -> str:
         """Hash of the training data and model version a current model must carry."""
-        return training_data.data_hash(self._files, MODEL_VERSION)
+        words = dialect.WORDS_FILE.read_text("utf-8")
+        return training_data.data_hash(self._files, MODEL_VERSION, words)
 
     def is_stale(self) -> bool:
         """True when no saved model exists or it was trained on other data or code."""
