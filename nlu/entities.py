@@ -45,6 +45,13 @@ _PERSON_PATTERNS = [
     re.compile(r"(?P<n>\d{1,2})\s*(?:people|persons|family members)", re.I),
 ]
 _PERSON_RANGE = range(1, 21)
+# Everyday words holding a life-event form that tell of no event: 发生了 is not a birth
+# (生了), 气死了 "furious" is not a death (死了). Matched first and skipped.
+_NOT_EVENTS = (
+    "发生了", "产生了", "生了气", "生了锈", "气死了", "笑死了", "累死了", "热死了", "冷死了",
+    "饿死了", "急死了", "烦死了", "吓死了", "闷死了", "忙死了", "困死了", "痛死了", "想死了",
+    "惨死了",
+)
 _DELTA = {"多了", "少了", "多咗", "少咗", "添了", "走了"}
 
 
@@ -69,7 +76,7 @@ class EntityExtractor:
             if surface in data.synonyms:
                 self._codes.setdefault(entity, set()).add(data.synonyms[surface])
         # Longest first, so 残疾人生活补贴 wins over 残疾 and 广州市 over 广州.
-        alts = sorted(forms, key=len, reverse=True)
+        alts = sorted({*forms, *_NOT_EVENTS}, key=len, reverse=True)
         parts = [
             rf"(?<![A-Za-z]){re.escape(a)}(?![A-Za-z])" if a.isascii() else re.escape(a)
             for a in alts
@@ -99,6 +106,8 @@ class EntityExtractor:
         if self._lookup is not None:
             for m in self._lookup.finditer(text):
                 surface = m.group(0).lower()
+                if surface in _NOT_EVENTS:
+                    continue
                 entity = self._form_entity[surface]
                 add(entity, self._synonyms.get(surface, m.group(0)), m.start(), m.end())
         for pat in _PERSON_PATTERNS:

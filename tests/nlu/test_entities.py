@@ -42,6 +42,10 @@ def values(extractor: EntityExtractor, text: str) -> list[tuple[str, object]]:
         ("残疾人生活补贴", [("program", "disability_living_subsidy")]),  # not life_event 残疾
         ("我老公失业了", [("life_event", "unemployment")]),
         ("阿爸過身咗", [("life_event", "death")]),
+        ("老公上个月死了", [("life_event", "death")]),
+        ("气死了，你们太慢", []),  # furious, not a death
+        ("我老婆生了个儿子", [("life_event", "birth")]),
+        ("这件事发生了很久", []),  # not a birth
         ("我住天河区", [("region", "440106")]),
         ("我喺福田", [("region", "440304")]),
         ("广州市天河区", [("region", "440106")]),  # prefecture + county: the county
