@@ -141,12 +141,24 @@ async def consent_declined(callback: CallbackQuery, **data: Any) -> None:
     await _decline(Turn.of(callback.message, data))
 
 
+HEDGES = re.compile(
+    r"也许|或许|可能|大概|应该吧|好像|考虑|再说|再讲|随便|不知道|唔知|不确定|睇下先|看看先|"
+    r"maybe|perhaps|not sure|dunno",
+    re.I,
+)
+"""Words that make a yes a maybe. Consent must be given "voluntarily and explicitly, fully
+informed" (PIPL art. 14), so 也许吧 or 我考虑下 re-asks instead of counting as 同意."""
+
+
 @router.message(SignIn.consent, F.text)
 async def consent_answer_typed(message: Message, **data: Any) -> None:
-    """A typed answer: 同意/好的 agrees, 不同意/不要 declines, anything else re-asks."""
+    """A typed answer: 同意/好的 agrees, 不同意/不要 declines; a hedged yes (也许吧) or anything
+    else re-asks."""
     turn = Turn.of(message, data)
-    parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
-    if parsed.intent_name in ("affirm", "give_consent"):
+    text = message.text or ""
+    parsed = await turn.nlu.parse(text)  # type: ignore[union-attr]
+    hedged = HEDGES.search(normalise(text)) is not None
+    if parsed.intent_name in ("affirm", "give_consent") and not hedged:
         await _agree(turn)
     elif parsed.intent_name in ("deny", "revoke_consent"):
         await _decline(turn)

@@ -129,9 +129,11 @@ async def _at(where: str, client: Client) -> None:
     await client.say(story_ids("C")[0])  # "code": a code is on its way
 
 
+HEDGED = ["也许吧", "可能吧", "我考虑下", "maybe"]  # a maybe is not consent (PIPL art. 14)
+
 CASES = (
     [("menu", text) for text in HOSTILE + BAD_ID_NUMBERS[:3]]
-    + [("consent", text) for text in [*HOSTILE[:8], "也许吧", "menu:apply"]]
+    + [("consent", text) for text in [*HOSTILE[:8], *HEDGED, "menu:apply"]]
     + [("id_number", text) for text in BAD_ID_NUMBERS + HOSTILE[2:12]]
     + [("code", text) for text in BAD_CODES[2:] + HOSTILE[2:10]]
 )
