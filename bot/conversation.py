@@ -10,6 +10,7 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``want_consent``                sign-in must record a consent (pre-check)
 ``misunderstood``               consecutive messages not understood (2 → offer a person)
 ``precheck_id``                 the last pre-check shown
+``last_answer``                 ``"policy"`` right after a policy answer, so "佛山呢" follows it
 
 No ID number, name or phone is kept in clear: only row ids, keyed hashes and masked phones.
 """

@@ -29,6 +29,7 @@ def province_standards(period: str) -> list[dict[str, object]]:
 async def answer_policy(turn: Turn, region: str | None = None) -> None:
     """Tell the dibao standard, the marginal line and the tekun standard that apply."""
     area = None
+    await turn.state.update_data(last_answer="policy")
     known = await turn.person()
     if region is None and known is not None:
         family = await turn.session.get(Family, known[1])

@@ -67,6 +67,12 @@ async def free_text(message: Message, **data: Any) -> None:
 async def act_on(turn: Turn, parsed: ParseResult) -> None:
     """Do what ``parsed`` asks; count what is not understood."""
     intent = parsed.intent_name
+    follows_policy = (await turn.data()).get("last_answer") == "policy"
+    await turn.state.update_data(last_answer=None)
+    region = parsed.entity("region")
+    if follows_policy and region and intent in ("inform", "out_of_scope", FALLBACK_INTENT):
+        await answer_policy(turn, region)  # "佛山呢" right after the standards of Guangzhou
+        return
     if intent == "inform" and parsed.entity("life_event"):
         intent = "report_change"  # "我老公没工作了" tells a change even when read as inform
     if intent in (FALLBACK_INTENT, "out_of_scope"):
@@ -82,7 +88,7 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
             )
         await continue_as_known(turn, INTENT_JOURNEYS[intent])
     elif intent == "ask_policy":
-        await answer_policy(turn, parsed.entity("region"))
+        await answer_policy(turn, region)
     elif intent in ("ask_human", "complain"):
         reason = "complaint" if intent == "complain" else "asked for a person"
         await hand_over(
@@ -107,7 +113,8 @@ async def _not_understood(turn: Turn, key: str) -> None:
             ("offer-human-yes", MenuCb(action=MenuAction.human)),
             ("menu-prompt-short", MenuCb(action=MenuAction.apply)),
         )
-        await turn.reply("offer-human", reply_markup=buttons)
+        # Off-topic twice was understood, just not ours: say so rather than "I did not follow".
+        await turn.reply("offer-human", understood=key == "out-of-scope", reply_markup=buttons)
         return
     await turn.state.update_data(misunderstood=count)
     await turn.reply(key, reply_markup=main_menu(turn.l10n))

@@ -36,6 +36,25 @@ async def test_two_misunderstandings_offer_a_person(resident: Resident) -> None:
     assert "编号" in await resident.press("找工作人员")
 
 
+async def test_off_topic_twice_is_not_called_a_misunderstanding(resident: Resident) -> None:
+    await resident.say("明天会下雨吗")
+    second = await resident.say("帮我叫个外卖")
+    assert "帮不上忙" in second and "要不要请工作人员帮您" in second
+    assert "没理解" not in second
+
+
+async def test_a_region_alone_follows_a_policy_answer(resident: Resident) -> None:
+    period = f"{utcnow():%Y-%m}"
+    first = await resident.say("广州的低保标准是多少")
+    assert f"{dibao_standard('440100', 'urban', period)[0]:,.0f}" in first
+    foshan = await resident.say("佛山呢")
+    assert "佛山市" in foshan and f"{dibao_standard('440600', 'urban', period)[0]:,.0f}" in foshan
+    assert "深圳市" in await resident.say("深圳呢")  # and the next, and so on
+    # Only right after a policy answer: after something else, a bare place is just a fact.
+    await resident.say("谢谢")
+    assert "请先告诉我您想办哪件事" in await resident.say("佛山呢")
+
+
 async def test_report_a_change_with_the_event_named(resident: Resident, app: AppContext) -> None:
     await resident.say("我老公失业了，想报告一下")
     answer = await resident.sign_in(story_ids("D")[0])

@@ -115,6 +115,13 @@ class TestRegionTable:
         assert len(counties) == 122
         assert {c[:4] + "00" for c in counties} <= prefectures
 
+    def test_the_rules_name_every_region_the_nlu_knows(self, data: TrainingData) -> None:
+        # A region read from a message is shown back by name, never as a bare code.
+        from eligibility.regions import region_name
+
+        codes = self.codes(data) - {"440000"}
+        assert [c for c in codes if "（" in region_name(c)] == []
+
     def test_everyday_words_are_not_region_names(self, data: TrainingData) -> None:
         surfaces = set(data.lookups["region"])
         assert {"光明", "高明", "和平", "清新", "新兴", "城区"} & surfaces == set()
