@@ -59,19 +59,19 @@ def parse_id_number(raw: str) -> IdNumber:
     :raises InvalidIdNumber: wrong length, characters, birth date or check character.
     """
     number = normalise_id_number(raw)
-    expected = "身份证号码应为18位：17位数字加最后一位数字或X"
+    expected = "应为18位：17位数字，最后一位是数字或X。"
     if len(number) != 18:
-        raise InvalidIdNumber(f"身份证号码有{len(number)}位，{expected}")
+        raise InvalidIdNumber(f"您输入了{len(number)}位，身份证号码{expected}")
     if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
-        raise InvalidIdNumber(f"身份证号码含有不正确的字符，{expected}")
+        raise InvalidIdNumber(f"身份证号码里有不该出现的字符，{expected}")
     try:
         birth = ric.get_birth_date(number)
     except stdnum_errors.ValidationError as e:
-        raise InvalidIdNumber("身份证号码中的出生日期（第7–14位）不是有效日期") from e
+        raise InvalidIdNumber("身份证号码中的出生日期（第7–14位）不是有效日期。") from e
     if ric.calc_check_digit(number) != number[17]:
-        raise InvalidIdNumber("身份证号码最后一位校验码不对，请逐位核对后再输入")
+        raise InvalidIdNumber("身份证号码最后一位校验码不对，请逐位核对。")
     if number[:2] not in _PROVINCES:
-        raise InvalidIdNumber("身份证号码前两位不是有效的省份代码")
+        raise InvalidIdNumber("身份证号码前两位不是有效的省份代码。")
     warning = None
     try:
         ric.validate(number)
