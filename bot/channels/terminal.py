@@ -74,6 +74,11 @@ class TerminalChat:
             if not text:
                 continue
             button = self._button(text)
+            if button is None and self.buttons and text.isdigit() and len(text) <= 2:
+                # "7" with six buttons is a slip of the finger, not a message for the bot.
+                hint = self.l10n.t("terminal-no-such-button", count=len(self.buttons))
+                self.console.print(hint, style="dim", markup=False)
+                continue
             if not self.interactive:
                 shown = f"> {text}" if button is None else f"> {text} → {button['title']}"
                 self.console.print(shown, markup=False)

@@ -150,12 +150,15 @@ async def test_numbers_press_the_buttons_on_screen(
 ) -> None:
     gateway = make_gateway()
     out = io.StringIO()
-    stdin = io.StringIO("/menu\n3\n1\n/demo\n1\n7\n")
+    stdin = io.StringIO("/menu\n3\n1\n/demo\n1\n7\n/menu\n9\n")
     await TerminalChat(gateway, "alice", tmp_path, stdin=stdin, stdout=out).run(greet=False)
     text = out.getvalue()
     assert "> 3 → 申请进度\ndemo: menu status\n" in text
     # No buttons on screen after "demo: menu status": "1" is text.
     assert "> 1\ndemo: text 1\n" in text
-    # /demo shows one button: "1" presses it; "7" is out of range, so it is text.
+    # /demo shows one button: "1" presses it; then no buttons: "7" is text.
     assert "> 1 → 跳过\nskipped\n" in text
     assert "> 7\ndemo: got 7\n" in text
+    # Six buttons on screen: "9" is a slip, answered with a hint and not sent.
+    assert L10N.t("terminal-no-such-button", count=6) in text
+    assert "demo: text 9" not in text
