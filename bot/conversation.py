@@ -11,6 +11,7 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``misunderstood``               consecutive messages not understood (2 → offer a person)
 ``precheck_id``                 the last pre-check shown
 ``last_answer``                 ``"policy"`` right after a policy answer, so "佛山呢" follows it
+``faq_shown``                   the policy FAQ was shown once already
 
 No ID number, name or phone is kept in clear: only row ids, keyed hashes and masked phones.
 """

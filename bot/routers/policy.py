@@ -37,7 +37,7 @@ async def answer_policy(turn: Turn, region: str | None = None) -> None:
     period = this_month()
     if region is None:
         await turn.reply("policy-general", period=period, groups=province_standards(period))
-        await turn.reply("policy-faq", limits=property_limits(period))
+        await _faq_once(turn, period)
         return
     figures = []
     for each in [area] if area else ["urban", "rural"]:
@@ -48,4 +48,12 @@ async def answer_policy(turn: Turn, region: str | None = None) -> None:
             "tekun": tekun_standard(region, each, period),
         })  # fmt: skip
     await turn.reply("policy-answer", region=region_name(region), period=period, figures=figures)
+    await _faq_once(turn, period)
+
+
+async def _faq_once(turn: Turn, period: str) -> None:
+    # The questions every applicant has, once a conversation: "佛山呢" needs only the figures.
+    if (await turn.data()).get("faq_shown"):
+        return
+    await turn.state.update_data(faq_shown=True)
     await turn.reply("policy-faq", limits=property_limits(period))

@@ -49,6 +49,7 @@ async def test_a_region_alone_follows_a_policy_answer(resident: Resident) -> Non
     assert f"{dibao_standard('440100', 'urban', period)[0]:,.0f}" in first
     foshan = await resident.say("佛山呢")
     assert "佛山市" in foshan and f"{dibao_standard('440600', 'urban', period)[0]:,.0f}" in foshan
+    assert "常见问题" in first and "常见问题" not in foshan  # the FAQ once is enough
     assert "深圳市" in await resident.say("深圳呢")  # and the next, and so on
     # Only right after a policy answer: after something else, a bare place is just a fact.
     await resident.say("谢谢")
