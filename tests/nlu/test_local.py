@@ -57,15 +57,15 @@ def test_fast_path_matches_scikit_learn(local_engine: LocalNlu) -> None:
     """The hand-written feature computation equals scikit-learn's TF-IDF."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlu.local import _char_grams, mask_entities
+    from nlu.local import _char_features, mask_entities
 
     model = local_engine.ensure_model()
     block = model.blocks[0]
-    vec = TfidfVectorizer(analyzer=_char_grams, sublinear_tf=True)
+    vec = TfidfVectorizer(analyzer=_char_features, sublinear_tf=True)
     vec.vocabulary_ = block.vocab
     vec.idf_ = block.idf
-    text = mask_entities("我想申请低保", local_engine.extractor.extract("我想申请低保"))
-    idx, vals = block.features(_char_grams(text))
+    text = mask_entities("我哋想申请低保", local_engine.extractor.extract("我哋想申请低保"))
+    idx, vals = block.features(_char_features(text))
     row = vec.transform([text]).toarray()[0]
     ours = dict(zip(idx, vals, strict=True))
     assert sorted(ours) == sorted(int(i) for i in row.nonzero()[0])
@@ -91,6 +91,12 @@ async def test_nothing_to_understand_is_fallback(local_engine: LocalNlu) -> None
         result = await local_engine.parse(text)
         assert result.intent_name == FALLBACK_INTENT
         assert result.confidence == 0.0
+
+
+async def test_nothing_the_model_has_seen_is_fallback(local_engine: LocalNlu) -> None:
+    # Emoji only or another script: no evidence, so no guess (it once read 😭😭😭 as affirm).
+    for text in ("😭😭😭", "🙏", "ᚠᛇᚻ᛫ᛒᛦᚦ"):
+        assert (await local_engine.parse(text)).intent_name == FALLBACK_INTENT
 
 
 async def test_below_threshold_is_fallback_first_in_ranking(local_engine: LocalNlu) -> None:
