@@ -1,7 +1,13 @@
 """Engines and sessions: async for the bot path, blocking for batch and bulk work.
 
 SQLite gets WAL mode, foreign keys and a busy timeout so a chat and a batch job can share
-the embedded file. :func:`transaction` commits on success *and* on expected errors
+the embedded file. Its transactions begin with ``BEGIN IMMEDIATE``: a deferred transaction
+that read first and writes later cannot wait for the lock (SQLite answers "database is
+locked" at once when another writer committed since its read), an immediate one waits its
+turn within the busy timeout. The dialogue commits before every reply
+(:mod:`bot.middlewares.db`), so the lock is never held while a message travels.
+Engines hide statement parameters from errors and logs: a failing INSERT must not print a
+name, a phone or an ID number. :func:`transaction` commits on success *and* on expected errors
 (:class:`~jiuzhu.errors.JiuzhuError`), so audit rows written before a refusal survive.
 """
 
@@ -10,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +26,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from jiuzhu.errors import JiuzhuError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""[A] How long a SQLite writer waits for the lock: 500 concurrent conversations queue for
+it, each holding it a few milliseconds between replies."""
 from jiuzhu.settings import Settings
 
 
@@ -27,20 +37,29 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # The driver's own implicit BEGIN is deferred; ours (below) is immediate.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _configure(engine: Engine, url: URL) -> None:
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
     """An async engine for ``settings.async_database_url``."""
     url = settings.async_database_url
-    engine = create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    engine = create_async_engine(
+        url, pool_pre_ping=url.get_backend_name() != "sqlite", hide_parameters=True
+    )
     _configure(engine.sync_engine, url)
     return engine
 
@@ -48,7 +67,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
 def make_sync_engine(settings: Settings) -> Engine:
     """A blocking engine for ``settings.sync_database_url`` (migrations, demo data, batch)."""
     url = settings.sync_database_url
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     _configure(engine, url)
     return engine
 
