@@ -26,11 +26,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from jiuzhu.errors import JiuzhuError
+from jiuzhu.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """[A] How long a SQLite writer waits for the lock: 500 concurrent conversations queue for
 it, each holding it a few milliseconds between replies."""
-from jiuzhu.settings import Settings
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
