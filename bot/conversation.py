@@ -6,7 +6,8 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``identified_at``               when; identity lapses after :data:`IDENTITY_TTL`
 ``consented``                   the person gave the 一证一书 consent in this conversation
 ``after``                       the journey to continue after sign-in (a :data:`TARGETS` key)
-``pending_person_id``, ``code_hash``, ``code_expires``, ``masked_phone``   a code on its way
+``pending_person_id``, ``pending_person_hash``, ``code_expires``   a code asked for; the
+                                person is None when the ID number is not on file
 ``want_consent``                sign-in must record a consent (pre-check)
 ``misunderstood``               consecutive messages not understood (2 → offer a person)
 ``precheck_id``                 the last pre-check shown

@@ -52,7 +52,8 @@ def build_dispatcher(
         dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
     dp.update.outer_middleware(idle or IdleMiddleware(clock=time.time))
     if "sessionmaker" in workflow_data:
+        # The transcript wraps the update's transaction: written after it, never part of it.
+        dp.update.outer_middleware(TranscriptMiddleware(workflow_data["sessionmaker"]))
         dp.update.outer_middleware(DbSessionMiddleware(workflow_data["sessionmaker"]))
-        dp.update.outer_middleware(TranscriptMiddleware())
     dp.include_routers(*get_routers(extra_routers))
     return dp

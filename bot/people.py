@@ -26,14 +26,19 @@ def relation_text(l10n: Texts, relation: str) -> str:
     return l10n.t(f"relation-{relation}")
 
 
-def adults_without(
+def members_without(
     family: Family, consented: set[int], on: date, me: int
-) -> list[tuple[str, str]]:
-    """``(masked name, relation)`` of adult members other than ``me`` with no valid consent."""
+) -> list[tuple[str, str, bool]]:
+    """``(masked name, relation, is minor)`` of members other than ``me`` with no valid
+    consent: adults sign for themselves, minors need a parent's consent."""
     return [
-        (mask_name(m.person.name), m.relation)
+        (mask_name(m.person.name), m.relation, is_minor(m.person.birth_date, on))
         for m in family.members
-        if m.person_id != me
-        and m.person_id not in consented
-        and not is_minor(m.person.birth_date, on)
+        if m.person_id != me and m.person_id not in consented
     ]
+
+
+def registered_applicant(family: Family) -> tuple[int, str]:
+    """``(person id, masked name)`` of the family's registered applicant (户主/申请人)."""
+    member = next(m for m in family.members if m.relation == "applicant")
+    return member.person_id, mask_name(member.person.name)

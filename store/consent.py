@@ -92,6 +92,25 @@ def is_minor(birth_date: date, on: date) -> bool:
     return years < ADULT_AGE
 
 
+GUARDIANS: dict[str, frozenset[str]] = {
+    "applicant": frozenset({"child"}),
+    "spouse": frozenset({"child"}),
+    "parent": frozenset({"applicant"}),
+}
+"""Relation of a signer → relations of the minors they are parent of, so may consent for.
+
+Relations are to the family's registered applicant. Only a parent or legal guardian may
+consent for a minor (PIPL art. 31; 民法典 art. 27): a sibling, grandparent or other relative
+signing in does not. [A] A child of the applicant is taken to be the spouse's child too;
+other guardianships are recorded at the office, not in the chat.
+"""
+
+
+def may_consent_for(signer_relation: str, minor_relation: str) -> bool:
+    """True when a member of ``signer_relation`` is a parent of one of ``minor_relation``."""
+    return minor_relation in GUARDIANS.get(signer_relation, frozenset())
+
+
 async def grant_with_minors(
     session: AsyncSession,
     applicant: Person,
@@ -102,18 +121,24 @@ async def grant_with_minors(
     channel: str,
     at: datetime | None = None,
 ) -> list[Consent]:
-    """The applicant's own consent, plus a guardian consent for each minor member.
+    """The signer's own consent, plus a guardian consent for each minor they are parent of.
 
+    :param applicant: the member who signed (not necessarily the registered applicant).
     :param family: with ``members`` and their ``person`` loaded.
-    :returns: the consents granted, the applicant's first.
+    :returns: the consents granted, the signer's first.
     """
     at = at or utcnow()
     common = {"text_version": text_version, "text_sha256": text_sha256, "channel": channel}
     common["at"] = at
     granted = [await grant_consent(session, applicant.id, **common)]
+    signer = next((m.relation for m in family.members if m.person_id == applicant.id), "")
     for membership in family.members:
         person = membership.person
-        if person.id != applicant.id and is_minor(person.birth_date, at.date()):
+        if (
+            person.id != applicant.id
+            and is_minor(person.birth_date, at.date())
+            and may_consent_for(signer, membership.relation)
+        ):
             granted.append(
                 await grant_consent(
                     session,

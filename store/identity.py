@@ -9,9 +9,23 @@ Three ways, each recorded as an :class:`~store.models.IdentityAttempt`:
   ``base64url(json{"id_number", "sender", "exp"}) + "." + hex(HMAC-SHA256)`` with the key
   both sides hold (``JIUZHU_IDENTITY_ASSERTION_KEY``).
 
-[A] At most :data:`MAX_FAILURES_PER_HOUR` failed attempts per hour, per sender and per person
-tried, and :data:`MAX_CODES_PER_HOUR` codes sent to one person; codes live :data:`CODE_TTL`
-— common practice for SMS codes, not numbers from a policy text.
+Limits, all per rolling hour (the constants below; [A] common practice for SMS codes, not
+figures from a policy text), so that nobody can learn who is on file or lock a resident out
+by typing their ID number:
+
+- every ID number typed gets the same answer, whether or not the person exists or has a
+  phone; a code is sent only to a phone on file;
+- a sender may ask for codes :data:`MAX_REQUESTS_PER_SENDER` times; an integrator (channel)
+  and the whole service have their own ceilings on codes sent;
+- at most :data:`MAX_CODES_PER_PERSON` codes go to one phone; beyond that no new code is
+  sent; every code sent stays valid for its :data:`CODE_TTL`, so strangers asking cannot
+  stop the resident from signing in with a code already on the phone;
+- wrong codes: :data:`MAX_FAILURES_PER_HOUR` per sender, and as many per person on codes
+  that were actually sent to that person (a guess for an unknown ID number spends only the
+  guesser's budget).
+
+A code is bound to the person it was sent to, not to one conversation: whoever holds the
+phone may type it where they asked for it.
 """
 
 from __future__ import annotations
@@ -21,9 +35,11 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
@@ -32,14 +48,18 @@ from store.crypto import vault
 from store.models import IdentityAttempt, Person, SmsOutbox
 from store.pii import normalise_id_number
 
+WINDOW = timedelta(hours=1)
 MAX_FAILURES_PER_HOUR = 5
-MAX_CODES_PER_HOUR = 5
+MAX_REQUESTS_PER_SENDER = 5
+MAX_CODES_PER_PERSON = 5
+MAX_CODES_PER_CHANNEL = 500
+MAX_CODES_GLOBAL = 5000
 CODE_TTL = timedelta(minutes=10)
 CODE_DIGITS = 6
 
 
 class TooManyAttempts(JiuzhuError):
-    """The sender failed too often in the last hour; ``retry_after`` says when to try again."""
+    """A limit of the last hour is reached; ``retry_after`` says when to try again."""
 
     def __init__(self, retry_after: datetime) -> None:
         super().__init__("too many identity attempts")
@@ -52,56 +72,169 @@ async def find_person(session: AsyncSession, id_number: str) -> Person | None:
     return await session.scalar(select(Person).where(Person.id_number_hash == key))
 
 
+async def _times(
+    session: AsyncSession, now: datetime, *where: ColumnElement[bool]
+) -> list[datetime]:
+    rows = await session.scalars(
+        select(IdentityAttempt.at)
+        .where(IdentityAttempt.at > now - WINDOW, *where)
+        .order_by(IdentityAttempt.at)
+    )
+    return list(rows)
+
+
+def _check(times: list[datetime], limit: int) -> int:
+    """What is left of ``limit``; :class:`TooManyAttempts` when nothing is."""
+    if len(times) >= limit:
+        raise TooManyAttempts(times[-limit] + WINDOW)
+    return limit - len(times)
+
+
 async def failures_left(
     session: AsyncSession,
     sender_hash: str,
     person_hash: str | None = None,
     now: datetime | None = None,
 ) -> int:
-    """How many failed attempts are left this hour, for the sender and for the person tried.
-
-    Counting per person too stops a guesser who opens new conversations (REST senders are
-    free to invent) from trying one person's codes without end.
+    """Wrong codes left this hour for the sender and, when a code was sent, the person.
 
     :raises TooManyAttempts: when none are left for either.
     """
     now = now or utcnow()
-    left = MAX_FAILURES_PER_HOUR
-    for column, value in ((IdentityAttempt.sender_hash, sender_hash),
-                          (IdentityAttempt.person_hash, person_hash)):  # fmt: skip
-        if value is None:
-            continue
-        failed = (
-            await session.scalars(
-                select(IdentityAttempt.at)
-                .where(
-                    column == value,
-                    IdentityAttempt.succeeded.is_(False),
-                    IdentityAttempt.at > now - timedelta(hours=1),
-                )
-                .order_by(IdentityAttempt.at)
-            )
-        ).all()
-        if len(failed) >= MAX_FAILURES_PER_HOUR:
-            raise TooManyAttempts(failed[-MAX_FAILURES_PER_HOUR] + timedelta(hours=1))
-        left = min(left, MAX_FAILURES_PER_HOUR - len(failed))
+    failed = (IdentityAttempt.method == "code", IdentityAttempt.succeeded.is_(False))
+    left = _check(
+        await _times(session, now, IdentityAttempt.sender_hash == sender_hash, *failed),
+        MAX_FAILURES_PER_HOUR,
+    )
+    if person_hash is not None:
+        person = IdentityAttempt.person_hash == person_hash
+        left = min(left, _check(await _times(session, now, person, *failed),
+                                MAX_FAILURES_PER_HOUR))  # fmt: skip
     return left
 
 
-async def codes_sent_recently(session: AsyncSession, person_hash: str) -> int:
-    """Codes sent for this person in the last hour (to cap texts to one phone)."""
-    return (
-        await session.scalar(
-            select(func.count())
-            .select_from(IdentityAttempt)
-            .where(
-                IdentityAttempt.person_hash == person_hash,
-                IdentityAttempt.method == "send",
-                IdentityAttempt.at > utcnow() - timedelta(hours=1),
-            )
-        )
-        or 0
+async def requests_left(
+    session: AsyncSession, sender_hash: str, now: datetime | None = None
+) -> int:
+    """Code requests this sender may still make this hour (wrong codes count too).
+
+    :raises TooManyAttempts: when the sender has no requests or no guesses left.
+    """
+    now = now or utcnow()
+    await failures_left(session, sender_hash, now=now)
+    sender = IdentityAttempt.sender_hash == sender_hash
+    return _check(
+        await _times(session, now, sender, IdentityAttempt.method == "request"),
+        MAX_REQUESTS_PER_SENDER,
     )
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """What :func:`request_code` did; nothing of it may be told apart in a reply.
+
+    :ivar code: the code sent (shown only in demo mode), or None when none was sent.
+    :ivar person_hash: whose ID number it was (None: not on file); a code they hold works.
+    """
+
+    code: str | None
+    person_hash: str | None
+
+
+async def request_code(
+    session: AsyncSession,
+    *,
+    sender_hash: str,
+    channel: str,
+    person: Person | None,
+    sms_template: str,
+    now: datetime | None = None,
+) -> CodeRequest:
+    """Send a code to ``person``'s phone on file when every limit allows; record the request.
+
+    :param person: who the typed ID number belongs to, or None (not on file).
+    :param sms_template: the SMS text with ``{code}`` in it.
+    :raises TooManyAttempts: the sender's own requests or guesses are used up (checked first,
+        the same for every ID number).
+    """
+    now = now or utcnow()
+    await requests_left(session, sender_hash, now)
+    person_hash = person.id_number_hash if person else None
+    code = None
+    if person is not None and person.phone and await _may_send(session, person_hash, channel, now):
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        session.add(SmsOutbox(phone=person.phone, text=sms_template.format(code=code),
+                              purpose="otp"))  # fmt: skip
+    session.add(
+        IdentityAttempt(
+            sender_hash=sender_hash, person_hash=person_hash, method="request",
+            succeeded=code is not None, channel=channel, at=now,
+            code_hash=code_hash(code, person_hash) if code and person_hash else None,
+        )
+    )  # fmt: skip
+    await session.flush()
+    return CodeRequest(code, person_hash)
+
+
+async def _may_send(
+    session: AsyncSession, person_hash: str | None, channel: str, now: datetime
+) -> bool:
+    sent = (IdentityAttempt.method == "request", IdentityAttempt.succeeded.is_(True))
+    limits = (
+        (IdentityAttempt.person_hash == person_hash, MAX_CODES_PER_PERSON),
+        (IdentityAttempt.channel == channel, MAX_CODES_PER_CHANNEL),
+        (IdentityAttempt.id.is_not(None), MAX_CODES_GLOBAL),
+    )
+    for where, limit in limits:
+        count = await session.scalar(
+            select(func.count()).select_from(IdentityAttempt)
+            .where(IdentityAttempt.at > now - WINDOW, where, *sent)
+        )  # fmt: skip
+        if (count or 0) >= limit:
+            return False
+    return True
+
+
+CodeVerdict = Literal["right", "wrong", "expired"]
+
+
+async def check_code(
+    session: AsyncSession,
+    *,
+    sender_hash: str,
+    channel: str,
+    person_hash: str | None,
+    code: str,
+    now: datetime | None = None,
+) -> tuple[CodeVerdict, int]:
+    """Compare ``code`` with the codes sent to the person this hour; record the guess.
+
+    Every code still within its :data:`CODE_TTL` works, so a stranger asking for a code
+    does not spoil the one the resident already has.
+
+    :param person_hash: the person a code was sent to in this conversation, or None when
+        none was (the guess is then wrong, and spends only the sender's budget).
+    :returns: the verdict and the wrong guesses left after this one.
+    :raises TooManyAttempts: no guesses left for the sender or the person (nothing recorded).
+    """
+    now = now or utcnow()
+    left = await failures_left(session, sender_hash, person_hash, now)
+    verdict: CodeVerdict = "wrong"
+    if person_hash is not None:
+        given = code_hash(code, person_hash)
+        sent = await session.execute(
+            select(IdentityAttempt.code_hash, IdentityAttempt.at)
+            .where(IdentityAttempt.person_hash == person_hash,
+                   IdentityAttempt.method == "request", IdentityAttempt.succeeded.is_(True),
+                   IdentityAttempt.at > now - WINDOW)
+        )  # fmt: skip
+        for kept, at in sent:
+            if hmac.compare_digest(kept or "", given):
+                verdict = "right" if at + CODE_TTL >= now else "expired"
+                break
+    await record_attempt(session, sender_hash, "code", succeeded=verdict == "right",
+                         person_hash=person_hash, channel=channel, now=now)  # fmt: skip
+    return verdict, left - (verdict != "right")
 
 
 async def record_attempt(
@@ -111,35 +244,22 @@ async def record_attempt(
     *,
     succeeded: bool,
     person_hash: str | None = None,
+    channel: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Write one attempt (flushed); ``method`` ``send`` records a code sent."""
+    """Write one attempt (flushed): ``code``, ``contact`` or ``assertion``."""
     session.add(
         IdentityAttempt(
-            sender_hash=sender_hash, person_hash=person_hash, method=method, succeeded=succeeded
+            sender_hash=sender_hash, person_hash=person_hash, method=method,
+            succeeded=succeeded, channel=channel, at=now or utcnow(),
         )
-    )
+    )  # fmt: skip
     await session.flush()
 
 
-def code_hash(code: str, sender_hash: str) -> str:
-    """What the conversation keeps of a code: a keyed hash bound to the sender."""
-    return vault().lookup_hash("otp", f"{sender_hash}:{code}")
-
-
-async def send_code(session: AsyncSession, person: Person, text_template: str) -> str:
-    """Create a one-time code and queue the SMS to the person's phone on file.
-
-    :param text_template: the SMS text with ``{code}`` in it.
-    :returns: the code (the caller keeps only :func:`code_hash` of it, or shows it in demo).
-    :raises ValueError: when the person has no phone on file.
-    """
-    if not person.phone:
-        msg = "no phone on file"
-        raise ValueError(msg)
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    session.add(SmsOutbox(phone=person.phone, text=text_template.format(code=code), purpose="otp"))
-    await session.flush()
-    return code
+def code_hash(code: str, person_hash: str) -> str:
+    """What is kept of a code: a keyed hash bound to the person it was sent to."""
+    return vault().lookup_hash("otp", f"{person_hash}:{code}")
 
 
 def phones_match(on_file: str | None, shared: str) -> bool:

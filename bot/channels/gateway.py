@@ -3,6 +3,7 @@
 A channel (REST, terminal, web chat) calls ``await gateway.handle(sender, text, message_id)``.
 The gateway
 
+0. cleans the input (:mod:`bot.channels.sanitise`): lone surrogates, control characters;
 1. serialises the updates of one sender (a lock per sender), so one person's messages are
    handled in the order they arrived;
 2. answers a duplicate delivery (same ``message_id`` from the same sender) with the replies
@@ -48,6 +49,7 @@ from aiogram.types import (
 
 from bot.channels.buttons import Shown, ShownButtons
 from bot.channels.capture import Call, CaptureSession
+from bot.channels.sanitise import clean_text
 from templates import Texts, texts
 
 log = logging.getLogger(__name__)
@@ -151,7 +153,11 @@ class Gateway:
         :param message_id: the channel's id of this message; a repeat of an id already
             handled for this sender returns the earlier replies without running anything.
         :returns: replies in order; may be empty (nothing to say).
+
+        ``sender``, ``text`` and ``message_id`` are cleaned first (:func:`clean_text`).
         """
+        sender, text = clean_text(sender), clean_text(text)
+        message_id = clean_text(message_id) if message_id is not None else None
         async with self._sender_lock(sender):
             key = (sender, message_id) if message_id is not None else None
             if key is not None and key in self._seen:

@@ -2,12 +2,16 @@
 
 Stored encrypted (``Transcript.text``) after masking ID numbers, phone numbers and codes
 (:func:`store.pii.mask_text`). Outgoing texts are caught by an aiogram request middleware on
-the bot's session and collected per update in a context variable, so they are written in
-the update's own database session (no second writer on SQLite).
+the bot's session and collected per update in a context variable.
+
+A transcript is a secondary write: it is written after the update, in a transaction of its
+own, so that it can never undo what the update committed (a consent, an audit row); if it
+cannot be written, that is logged (the error's type only) and the conversation goes on.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -19,10 +23,14 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import TelegramObject, Update
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.middlewares.db import sender_hash
 from store.models import Transcript
 from store.pii import mask_text
+
+log = logging.getLogger(__name__)
 
 _outgoing: ContextVar[list[str] | None] = ContextVar("jiuzhu_outgoing", default=None)
 
@@ -43,11 +51,16 @@ class _CollectOutgoing(BaseRequestMiddleware):
 
 
 class TranscriptMiddleware(BaseMiddleware):
-    """Writes the incoming text and the replies of each update (needs ``session`` in data).
+    """Writes the incoming text and the replies of each update, after the update.
 
     The channel (``rest``, ``terminal``, ``telegram``...) comes from the ``channel`` the
     gateway passes to ``feed_update``; Telegram's own updates are ``telegram``.
+
+    :param sessionmaker: sessions of the dialogue's database.
     """
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
 
     async def __call__(
         self,
@@ -63,20 +76,30 @@ class TranscriptMiddleware(BaseMiddleware):
         collected: list[str] = []
         token = _outgoing.set(collected)
         try:
-            result = await handler(event, data)
+            return await handler(event, data)
         finally:
             _outgoing.reset(token)
-        session, sender = data.get("session"), data.get("sender_hash")
-        if session is not None and sender:
-            incoming = _incoming_text(event)
-            rows = [("in", incoming)] if incoming else []
-            rows += [("out", text) for text in collected]
-            channel = str(data.get("channel") or "telegram")
-            session.add_all(
-                Transcript(sender_hash=sender, channel=channel, direction=d, text=mask_text(t))
-                for d, t in rows
-            )
-        return result
+            user: User | None = data.get("event_from_user")
+            if user is not None:
+                channel = str(data.get("channel") or "telegram")
+                await self._write(sender_hash(user.id), channel, event, collected)
+
+    async def _write(
+        self, sender: str, channel: str, event: TelegramObject, collected: list[str]
+    ) -> None:
+        incoming = _incoming_text(event)
+        rows = [("in", incoming)] if incoming else []
+        rows += [("out", text) for text in collected]
+        if not rows:
+            return
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                session.add_all(
+                    Transcript(sender_hash=sender, channel=channel, direction=d, text=mask_text(t))
+                    for d, t in rows
+                )
+        except Exception as e:  # secondary: never undo or block the conversation
+            log.error("transcript not saved (%s)", type(e).__name__)
 
 
 def _incoming_text(event: TelegramObject) -> str:

@@ -14,7 +14,9 @@ from aiogram import Bot, Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
+from bot.middlewares.db import NotSaved
 from jiuzhu.errors import InvalidInput
+from store.sources import ConsentRequired
 from templates import Texts, texts
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,18 @@ async def invalid_input(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) 
     exc = event.exception
     assert isinstance(exc, InvalidInput)
     await _reply(event, bot, l10n.t("error-input", message=exc.message))
+
+
+@router.errors(ExceptionTypeFilter(NotSaved))
+async def not_saved(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
+    """The database refused this update's writes: nothing was shown, the state is as before."""
+    await _reply(event, bot, (l10n or texts("bot")).t("error-not-saved"))
+
+
+@router.errors(ExceptionTypeFilter(ConsentRequired))
+async def consent_missing(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
+    """Department data was needed for someone without a valid consent: say so, and how."""
+    await _reply(event, bot, (l10n or texts("bot")).t("error-consent-required"))
 
 
 @router.errors()

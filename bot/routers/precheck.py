@@ -18,7 +18,8 @@ from sqlalchemy import select
 from bot.callbacks import MenuAction, MenuCb, PrecheckCb
 from bot.conversation import Turn, continue_as_known, target, this_month, today
 from bot.keyboards.inline import inline
-from bot.people import adults_without, member_names, relation_text
+from bot.keyboards.menu import main_menu
+from bot.people import member_names, members_without, registered_applicant, relation_text
 from eligibility import explain
 from eligibility.documents import render_verification_report
 from eligibility.precheck import load_family, run_precheck
@@ -106,15 +107,28 @@ async def receiving(turn: Turn, family: Family) -> dict[str, Any]:
 
 @target("precheck")
 async def precheck_step(turn: Turn) -> None:
-    """Say whose consent is missing, run the pre-check, explain it, offer the next steps."""
+    """Say whose consent is missing, run the pre-check, explain it, offer the next steps.
+
+    Without the registered applicant's consent nothing can be verified: a member who is not
+    the applicant is told so, and how the applicant gives it (their own consent is kept).
+    """
     person_id, family_id = await turn.person()  # type: ignore[misc]
     family = await load_family(turn.session, family_id)
     consented = {
         m.person_id for m in family.members if await valid_consent(turn.session, m.person_id)
     }
-    missing = adults_without(family, consented, today(), person_id)
+    applicant_id, applicant_name = registered_applicant(family)
+    if applicant_id not in consented:
+        # The family's records are verified on the registered applicant's authorization.
+        await turn.reply("precheck-applicant-consent-needed", applicant=applicant_name,
+                         reply_markup=main_menu(turn.l10n))  # fmt: skip
+        return
+    missing = members_without(family, consented, today(), person_id)
     if missing:
-        people = [{"name": n, "relation": relation_text(turn.l10n, r)} for n, r in missing]
+        people = [
+            {"name": n, "relation": relation_text(turn.l10n, r), "minor": minor}
+            for n, r, minor in missing
+        ]
         await turn.reply("precheck-missing-consents", people=people)
     await turn.reply("precheck-running")
     done = await run_precheck(

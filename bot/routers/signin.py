@@ -1,11 +1,14 @@
 """一证一书 and identity: the gate before any personal data.
 
-1. (pre-check only) the authorization text, versioned; an explicit 同意 is required;
+1. (pre-check only) the authorization text, versioned; only the button or an unambiguous
+   同意 (:mod:`nlu.consent_answer`) agrees;
 2. the ID number, checked (GB 11643-1999) — a typo gets a re-prompt saying what is wrong;
+   a valid number always gets the same answer, whether the person is on file or not;
 3. a one-time code to the phone on file (demo mode shows it, labelled), or a Telegram
    contact that matches, or a partner's signed assertion (``/assert <token>``).
 
-Failed attempts are limited per sender (:mod:`store.identity`). Only after step 3 does the
+Requests and wrong codes are limited per sender, per person, per channel and overall
+(:mod:`store.identity`); a lockout names the other ways in. Only after step 3 does the
 conversation hold ``person_id``; the consent is recorded then, for the applicant and, as
 guardian, for the minors of the family.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -36,25 +39,22 @@ from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.states import SignIn
 from eligibility.precheck import load_family
-from nlu import normalise
+from nlu.consent_answer import consent_answer
 from store.base import utcnow
 from store.consent import grant_with_minors
 from store.identity import (
     CODE_DIGITS,
     CODE_TTL,
-    MAX_CODES_PER_HOUR,
     TooManyAttempts,
-    code_hash,
-    codes_sent_recently,
-    failures_left,
+    check_code,
     find_person,
     phones_match,
     record_attempt,
-    send_code,
+    request_code,
     verify_assertion,
 )
 from store.models import Person
-from store.pii import InvalidIdNumber, find_id_number, mask_phone, parse_id_number
+from store.pii import InvalidIdNumber, find_id_number, parse_id_number
 from templates import Texts
 
 router = Router(name="signin")
@@ -82,9 +82,9 @@ async def begin_sign_in(turn: Turn, *, after: str) -> None:
         text, _ = consent_text(turn.l10n)
         await turn.state.set_state(SignIn.consent)
         await turn.message.answer(text, reply_markup=_buttons(turn.l10n, "agree", "decline"))
-    elif data.get("pending_person_id") and data.get("code_hash"):
+    elif data.get("code_expires") and datetime.fromisoformat(data["code_expires"]) > utcnow():
         await turn.state.set_state(SignIn.code)
-        await turn.reply("signin-code-still-waiting", masked_phone=data.get("masked_phone", ""))
+        await turn.reply("signin-code-still-waiting")
     else:
         await turn.state.set_state(SignIn.id_number)
         await turn.reply("signin-ask-id-privacy")
@@ -141,26 +141,15 @@ async def consent_declined(callback: CallbackQuery, **data: Any) -> None:
     await _decline(Turn.of(callback.message, data))
 
 
-HEDGES = re.compile(
-    r"也许|或许|可能|大概|应该吧|好像|考虑|再说|再讲|随便|不知道|唔知|不确定|睇下先|看看先|"
-    r"maybe|perhaps|not sure|dunno",
-    re.I,
-)
-"""Words that make a yes a maybe. Consent must be given "voluntarily and explicitly, fully
-informed" (PIPL art. 14), so 也许吧 or 我考虑下 re-asks instead of counting as 同意."""
-
-
 @router.message(SignIn.consent, F.text)
 async def consent_answer_typed(message: Message, **data: Any) -> None:
-    """A typed answer: 同意/好的 agrees, 不同意/不要 declines; a hedged yes (也许吧) or anything
-    else re-asks."""
+    """A typed answer: only an explicit 同意 agrees and a plain 不同意 declines
+    (:func:`consent_answer`); anything else re-asks, saying what is expected."""
     turn = Turn.of(message, data)
-    text = message.text or ""
-    parsed = await turn.nlu.parse(text)  # type: ignore[union-attr]
-    hedged = HEDGES.search(normalise(text)) is not None
-    if parsed.intent_name in ("affirm", "give_consent") and not hedged:
+    answer = consent_answer(message.text or "")
+    if answer == "agree":
         await _agree(turn)
-    elif parsed.intent_name in ("deny", "revoke_consent"):
+    elif answer == "decline":
         await _decline(turn)
     else:
         buttons = _buttons(turn.l10n, "agree", "decline")
@@ -172,10 +161,10 @@ async def consent_answer_typed(message: Message, **data: Any) -> None:
 
 @router.message(SignIn.id_number, F.text)
 async def id_number_given(message: Message, **data: Any) -> None:
-    """Check the number, find the person, send a code to the phone on file."""
+    """Check the number; send a code if the person is on file with a phone (one answer)."""
     turn = Turn.of(message, data)
     text = message.text or ""
-    if not any(ch.isdigit() for ch in normalise(text)):
+    if not any(ch.isdigit() for ch in unicodedata.normalize("NFKC", text)):
         await _no_number(turn, text)
         return
     try:
@@ -183,18 +172,8 @@ async def id_number_given(message: Message, **data: Any) -> None:
     except InvalidIdNumber as e:
         await turn.reply("signin-id-invalid", problem=e.message)
         return
-    if not await _attempts_left(turn):
-        return
     person = await find_person(turn.session, id_number.value)
-    if person is None:
-        await record_attempt(turn.session, turn.sender_hash, "code", succeeded=False)
-        await turn.reply("signin-id-unknown", masked=id_number.masked)
-        return
-    if not person.phone:
-        await turn.reply("signin-no-phone", reply_markup=main_menu(turn.l10n))
-        return
-    if await _attempts_left(turn, person, sending=True):
-        await _send_code(turn, person)
+    await _request_code(turn, person)
 
 
 async def _no_number(turn: Turn, text: str) -> None:
@@ -208,49 +187,37 @@ async def _no_number(turn: Turn, text: str) -> None:
     await turn.reply("signin-id-reask")
 
 
-async def _attempts_left(
-    turn: Turn, person: Person | None = None, *, sending: bool = False
-) -> int:
-    """Failed attempts left this hour for the sender (and the person tried); 0 after saying so.
-
-    :param sending: a code is about to be sent: also 0 once :data:`MAX_CODES_PER_HOUR` codes
-        went to this person's phone in the hour.
-    """
-    person_hash = person.id_number_hash if person else None
-    try:
-        left = await failures_left(turn.session, turn.sender_hash, person_hash)
-        sent = (
-            await codes_sent_recently(turn.session, person_hash) if sending and person_hash else 0
-        )
-        if sent >= MAX_CODES_PER_HOUR:
-            raise TooManyAttempts(utcnow() + timedelta(hours=1))
-        return left
-    except TooManyAttempts as e:
-        minutes = max(1, int((e.retry_after - utcnow()).total_seconds() // 60) + 1)
-        await turn.reply("signin-too-many", minutes=minutes, reply_markup=main_menu(turn.l10n))
-        return 0
+async def _too_many(turn: Turn, e: TooManyAttempts) -> None:
+    minutes = max(1, int((e.retry_after - utcnow()).total_seconds() // 60) + 1)
+    await turn.reply("signin-too-many", minutes=minutes, other_ways=_other_ways(turn),
+                     reply_markup=main_menu(turn.l10n))  # fmt: skip
 
 
-async def _send_code(turn: Turn, person: Person) -> None:
+def _other_ways(turn: Turn) -> str:
+    return turn.l10n.t("signin-other-ways", telegram=turn.on_telegram)
+
+
+async def _request_code(turn: Turn, person: Person | None) -> None:
+    """Ask the store for a code to ``person`` (None: not on file) and say the one reply."""
     minutes = int(CODE_TTL.total_seconds() // 60)
-    code = await send_code(turn.session, person, turn.l10n.t("signin-sms", minutes=minutes))
-    await record_attempt(
-        turn.session, turn.sender_hash, "send", succeeded=True, person_hash=person.id_number_hash
-    )
-    masked = mask_phone(person.phone or "")
+    try:
+        sent = await request_code(
+            turn.session, sender_hash=turn.sender_hash, channel=turn.channel or "telegram",
+            person=person, sms_template=turn.l10n.t("signin-sms", minutes=minutes),
+        )  # fmt: skip
+    except TooManyAttempts as e:
+        await _too_many(turn, e)
+        return
     await turn.state.update_data(
-        pending_person_id=person.id,
-        code_hash=code_hash(code, _bound_to(turn)),
+        pending_person_id=person.id if person else None,
+        pending_person_hash=sent.person_hash,
         code_expires=(utcnow() + CODE_TTL).isoformat(),
-        masked_phone=masked,
     )
     await turn.state.set_state(SignIn.code)
     buttons = _buttons(turn.l10n, "resend", "restart")
-    await turn.reply(
-        "signin-code-sent", masked_phone=masked, minutes=minutes, reply_markup=buttons
-    )
-    if turn.settings.demo:
-        await turn.reply("signin-demo-code", code=code)
+    await turn.reply("signin-code-sent", minutes=minutes, reply_markup=buttons)
+    if turn.settings.demo and sent.code is not None:
+        await turn.reply("signin-demo-code", code=sent.code)
     if turn.on_telegram:
         await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
 
@@ -272,35 +239,34 @@ def _contact_keyboard(l10n: Texts) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(keyboard=[[share]], resize_keyboard=True, one_time_keyboard=True)
 
 
-def _bound_to(turn: Turn) -> str:
-    # A code only works in the conversation it was sent for (this chat and user).
-    key = turn.state.key
-    return f"{key.chat_id}:{key.user_id}"
-
-
 # --- 3. the code or a contact --------------------------------------------------------------
 
 
 @router.message(SignIn.code, F.text.func(code_in).as_("code"))
 async def code_given(message: Message, code: str, **data: Any) -> None:
-    """A code: right → identity proven; wrong or expired → say so and how many tries remain."""
+    """A code: right → identity proven; wrong or expired → say so and how many tries remain.
+
+    The reply to a wrong code is the same whether a code was sent or not.
+    """
     turn = Turn.of(message, data)
     state = await turn.data()
-    person = await turn.session.get(Person, int(state["pending_person_id"]))
-    left = await _attempts_left(turn, person)
-    if not left:
+    expires = state.get("code_expires")
+    try:
+        verdict, left = await check_code(
+            turn.session, sender_hash=turn.sender_hash, channel=turn.channel or "telegram",
+            person_hash=state.get("pending_person_hash"), code=code,
+        )  # fmt: skip
+    except TooManyAttempts as e:
+        await _too_many(turn, e)
         return
-    expired = datetime.fromisoformat(state["code_expires"]) < utcnow()
-    right = not expired and code_hash(code, _bound_to(turn)) == state.get("code_hash")
-    await record_attempt(
-        turn.session, turn.sender_hash, "code", succeeded=right, person_hash=person.id_number_hash
-    )
-    if not right:
-        key = "signin-code-expired" if expired else "signin-code-wrong"
-        buttons = _buttons(turn.l10n, "resend", "restart") if left > 1 else main_menu(turn.l10n)
-        await turn.reply(key, left=left - 1, reply_markup=buttons)
+    if verdict == "right" and expires and datetime.fromisoformat(expires) >= utcnow():
+        person = await turn.session.get(Person, int(state["pending_person_id"]))
+        await identified(turn, person)
         return
-    await identified(turn, person)
+    expired = verdict == "expired" or not expires or datetime.fromisoformat(expires) < utcnow()
+    key = "signin-code-expired" if expired else "signin-code-wrong"
+    buttons = _buttons(turn.l10n, "resend", "restart") if left > 0 else main_menu(turn.l10n)
+    await turn.reply(key, left=left, other_ways=_other_ways(turn), reply_markup=buttons)
 
 
 @router.message(SignIn.code, F.contact)
@@ -308,7 +274,8 @@ async def contact_shared(message: Message, **data: Any) -> None:
     """Telegram: the person's own contact whose number is the phone on file."""
     turn = Turn.of(message, data)
     state = await turn.data()
-    person = await turn.session.get(Person, int(state["pending_person_id"]))
+    pending = state.get("pending_person_id")
+    person = await turn.session.get(Person, int(pending)) if pending else None
     contact = message.contact
     own = contact is not None and message.from_user is not None
     own = own and contact.user_id == message.from_user.id
@@ -322,31 +289,28 @@ async def contact_shared(message: Message, **data: Any) -> None:
 
 
 @router.message(SignIn.code, F.text)
-async def code_not_digits(message: Message, state: FSMContext, l10n: Texts) -> None:
+async def code_not_digits(message: Message, l10n: Texts) -> None:
     """Anything else while a code is awaited: say what is expected; nothing is lost."""
-    data = await state.get_data()
     await message.answer(
-        l10n.t("signin-code-reask", masked_phone=data.get("masked_phone", "")),
-        reply_markup=_buttons(l10n, "resend", "restart"),
+        l10n.t("signin-code-reask"), reply_markup=_buttons(l10n, "resend", "restart")
     )
 
 
 @router.callback_query(SignIn.code, SignInCb.filter(F.action == "resend"))
 async def code_resend(callback: CallbackQuery, **data: Any) -> None:
-    """Send a new code (the old one stops working); counts against the hourly limit."""
+    """Send a new code (earlier ones keep their 10 minutes); counts against the limits."""
     await callback.answer()
     turn = Turn.of(callback.message, data)
-    state = await turn.data()
-    person = await turn.session.get(Person, int(state["pending_person_id"]))
-    if await _attempts_left(turn, person, sending=True):
-        await _send_code(turn, person)
+    pending = (await turn.data()).get("pending_person_id")
+    person = await turn.session.get(Person, int(pending)) if pending else None
+    await _request_code(turn, person)
 
 
 @router.callback_query(SignIn.code, SignInCb.filter(F.action == "restart"))
 async def code_restart(callback: CallbackQuery, state: FSMContext, l10n: Texts) -> None:
     """Give another ID number."""
     await callback.answer()
-    await state.update_data(pending_person_id=None, code_hash=None, masked_phone=None)
+    await state.update_data(pending_person_id=None, pending_person_hash=None, code_expires=None)
     await state.set_state(SignIn.id_number)
     await callback.message.answer(l10n.t("signin-ask-id"))
 
@@ -373,7 +337,7 @@ async def identified(turn: Turn, person: Person) -> None:
     await turn.state.update_data(
         person_id=person.id, family_id=family.id, identified_at=utcnow().isoformat(),
         consented=consented, consent_agreed=False,
-        pending_person_id=None, code_hash=None, code_expires=None, after=None,
+        pending_person_id=None, pending_person_hash=None, code_expires=None, after=None,
     )  # fmt: skip
     await turn.reply("signin-done", reply_markup=NoKeyboard())
     await TARGETS[after](turn)

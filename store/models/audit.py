@@ -65,5 +65,11 @@ class IdentityAttempt(Base):
     person_hash: Mapped[str | None] = mapped_column(LookupHash, index=True)
     """Whose identity was tried (keyed hash of the ID number), so limits hold across senders."""
     method: Mapped[str] = mapped_column(String(16))
+    """``request`` (an ID number typed), ``code``, ``contact`` or ``assertion``."""
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    """For ``request``: a code was sent; otherwise: identity proven."""
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    """Where it came from (``rest``, ``telegram``...): the integrator, for its own limit."""
+    code_hash: Mapped[str | None] = mapped_column(LookupHash)
+    """For a ``request`` that sent a code: the code's keyed hash, bound to the person."""

@@ -147,8 +147,11 @@ async def test_a_person_cannot_be_guessed_from_many_senders(gateway: Gateway) ->
     last = Resident(gateway, "guesser-new")
     await last.say("/start")
     await last.press("查看我的待遇")
-    blocked = await last.say(story_ids("C")[0])
-    assert "一小时内最多尝试5次" in blocked and "本次验证码" not in blocked
+    asked = await last.say(story_ids("C")[0])
+    assert "如果这个身份证号码在我们这里登记了手机" in asked  # the one answer for every number
+    assert "本次验证码" not in asked  # five codes went to that phone this hour: no sixth
+    blocked = await last.say("000000")
+    assert "次数已经用完" in blocked and "镇街社工站" in blocked
 
 
 async def test_why_refused_and_the_report_in_words(resident: Resident) -> None:
