@@ -134,7 +134,8 @@ class CodeRequest:
     """What :func:`request_code` did; nothing of it may be told apart in a reply.
 
     :ivar code: the code sent (shown only in demo mode), or None when none was sent.
-    :ivar person_hash: whose ID number it was (None: not on file); a code they hold works.
+    :ivar person_hash: who may receive codes (None: not on file, or no phone); a code sent
+        to them this hour works.
     """
 
     code: str | None
@@ -173,7 +174,8 @@ async def request_code(
         )
     )  # fmt: skip
     await session.flush()
-    return CodeRequest(code, person_hash)
+    # Guesses spend a person's budget only where codes go to them: not without a phone.
+    return CodeRequest(code, person_hash if person is not None and person.phone else None)
 
 
 async def _may_send(

@@ -121,9 +121,11 @@ _COMPOUND_SURNAMES = frozenset(
 
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
-_CODE_IN_TEXT = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_SEP = r"[ \-.\u3000\u00a0]?"  # what people type between digit groups: a space, a dash, a dot
+_ID_LOOSE = re.compile(rf"(?<![0-9A-Za-z])[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?![0-9A-Za-z])")
+_PHONE_LOOSE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1[3-9]\d(?:{_SEP}\d){{8}}(?!\d)")
+_CODE_LOOSE = re.compile(r"(?<!\d)\d{3}[ \-]\d{3}(?!\d)|(?<!\d)\d{6}(?!\d)")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ－＋．", "0123456789Xx-+.")
 
 
 def find_id_number(text: str) -> str | None:
@@ -139,9 +141,15 @@ def find_id_number(text: str) -> str | None:
 def mask_text(text: str) -> str:
     """Free text with ID numbers, mobile numbers and 6-digit codes masked (for transcripts).
 
-    Full-width digits are normalised first, so ``４４１８…`` is caught too.
+    Caught however they are typed: full-width (``４４１８…``), spaced or dashed
+    (``4418 2519 9003 0590 2X``, ``138-0044-1825``, ``+86 138 0044 1825``, ``982 519``),
+    since sign-in accepts all of these.
     """
     text = text.translate(_FULL_WIDTH_DIGITS)
-    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
-    text = _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _CODE_IN_TEXT.sub("******", text)
+    text = _ID_LOOSE.sub(lambda m: mask_id_number(_digits(m.group(0))), text)
+    text = _PHONE_LOOSE.sub(lambda m: mask_phone(_digits(m.group(0))[-11:]), text)
+    return _CODE_LOOSE.sub("******", text)
+
+
+def _digits(run: str) -> str:
+    return "".join(ch for ch in run if ch.isdigit() or ch in "Xx").upper()

@@ -1,13 +1,14 @@
 """One database session per update, committed before anything is shown.
 
-The rule (DESIGN.md: "nothing is shown before the audit row of the reads behind it is
-committed"): every Bot API call made while an update is handled first commits what the
+The rule is that nothing is shown before the audit row of the reads behind it is
+committed: every Bot API call made while an update is handled first commits what the
 update wrote so far — department reads and their audit rows, consents, attempts, pre-check
 results. If that commit fails, the call is not made: :class:`NotSaved` is raised, the
 conversation's FSM state and data go back to what they were after the last reply that was
 shown, and the error router apologises. An update that fails with an unexpected error is
-rolled back the same way; one that ends in an expected :class:`~jiuzhu.errors.JiuzhuError`
-(a refused read) keeps its audit rows.
+rolled back the same way (a database error anywhere in it is :class:`NotSaved` too); one
+that ends in an expected :class:`~jiuzhu.errors.JiuzhuError` (a refused read) keeps its
+audit rows.
 
 The sender's keyed hash is put in handler data too, for cases, transcripts and limits.
 """
@@ -29,6 +30,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, User
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiuzhu.errors import JiuzhuError
@@ -159,6 +161,12 @@ class DbSessionMiddleware(BaseMiddleware):
             except JiuzhuError:
                 await tx.commit_or_restore()  # an expected refusal keeps its audit rows
                 raise
+            except SQLAlchemyError as e:  # a write (or read) refused mid-handler
+                await session.rollback()
+                await tx.restore_state()
+                log.error("database error (%s); nothing of this update is shown",
+                          type(e).__name__)  # fmt: skip
+                raise NotSaved from e
             except BaseException:
                 await session.rollback()
                 await tx.restore_state()

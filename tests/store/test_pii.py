@@ -4,7 +4,14 @@ from datetime import date
 
 import pytest
 
-from store.pii import InvalidIdNumber, mask_id_number, mask_name, mask_phone, parse_id_number
+from store.pii import (
+    InvalidIdNumber,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+    parse_id_number,
+)
 
 
 def test_valid_number_from_the_standard() -> None:
@@ -52,3 +59,38 @@ def test_masks() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_name("林秀英") == "林**"
     assert mask_name("欧阳娜娜") == "欧阳**"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "44182519900305902X",
+        "4418 2519 9003 0590 2X",
+        "441825-19900305-902x",
+        "４４１８２５１９９００３０５９０２Ｘ",
+        "4418\u30002519\u30009003\u30000590\u30002X",
+    ],
+)
+def test_transcript_masking_catches_ids_however_typed(typed: str) -> None:
+    masked = mask_text(f"我的身份证是{typed}，请查一下")
+    assert "9003" not in masked and "4418**********902X" in masked and "请查一下" in masked
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "13800441825",
+        "138 0044 1825",
+        "138-0044-1825",
+        "+86 138 0044 1825",
+        "１３８－００４４－１８２５",
+    ],
+)
+def test_transcript_masking_catches_phones_however_typed(typed: str) -> None:
+    masked = mask_text(f"电话{typed}")
+    assert "0044" not in masked and "138****1825" in masked
+
+
+@pytest.mark.parametrize("typed", ["385337", "385 337", "385-337"])
+def test_transcript_masking_catches_codes_as_sign_in_reads_them(typed: str) -> None:
+    assert mask_text(f"验证码 {typed}") == "验证码 ******"
