@@ -31,6 +31,9 @@ from jiuzhu.settings import Settings
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """[A] How long a SQLite writer waits for the lock: 500 concurrent conversations queue for
 it, each holding it a few milliseconds between replies."""
+SQLITE_CONNECTIONS = 2
+"""Connections of one process to the SQLite file: two, so that a second session opened
+while one is held (a transcript, a nested read) never waits for itself."""
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -57,9 +60,13 @@ def _configure(engine: Engine, url: URL) -> None:
 def make_async_engine(settings: Settings) -> AsyncEngine:
     """An async engine for ``settings.async_database_url``."""
     url = settings.async_database_url
-    engine = create_async_engine(
-        url, pool_pre_ping=url.get_backend_name() != "sqlite", hide_parameters=True
-    )
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        # One writer at a time anyway (BEGIN IMMEDIATE): updates queue for a connection in
+        # arrival order here instead of polling SQLite's lock from many threads.
+        pool = {"pool_size": SQLITE_CONNECTIONS, "max_overflow": 0, "pool_timeout": 120}
+    else:
+        pool = {"pool_pre_ping": True}
+    engine = create_async_engine(url, hide_parameters=True, **pool)
     _configure(engine.sync_engine, url)
     return engine
 
