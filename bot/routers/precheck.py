@@ -117,6 +117,10 @@ async def precheck_step(turn: Turn) -> None:
     consented = {
         m.person_id for m in family.members if await valid_consent(turn.session, m.person_id)
     }
+    if person_id not in consented:  # revoked or expired since: ask for it again
+        await turn.state.update_data(consented=False)
+        await continue_as_known(turn, "precheck")
+        return
     applicant_id, applicant_name = registered_applicant(family)
     if applicant_id not in consented:
         # The family's records are verified on the registered applicant's authorization.

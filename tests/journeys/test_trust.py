@@ -25,7 +25,7 @@ from bot.app import AppContext, create_app_context
 from bot.channels.gateway import Gateway, chat_id_of
 from eligibility.precheck import load_family
 from nlu import NluEngine
-from store.consent import grant_with_minors
+from store.consent import grant_with_minors, revoke_consents
 from store.demo.fixtures import fixture_by_story
 from store.models import (
     AuditLog,
@@ -303,3 +303,19 @@ async def test_only_a_parent_consents_for_a_minor(
         granted = await grant_with_minors(session, person, family, text_version="t",
                                           text_sha256="0" * 64, channel="chat")  # fmt: skip
     assert [c.granted_by for c in granted] == ["self"] + ["guardian"] * wards
+
+
+async def test_a_consent_gone_from_the_database_is_asked_for_again(
+    app: AppContext, gateway: Gateway
+) -> None:
+    """The conversation remembers a consent that was revoked elsewhere (at the office)."""
+    resident = Resident(gateway, "revoked-elsewhere")
+    await _to_code(resident, story_ids("A")[0])
+    assert "救助资格预审结果" in await resident.say(resident.demo_code())
+    mother = await _person_id(app, story_ids("A")[0])
+    async with _db(app)() as session, session.begin():
+        await revoke_consents(session, [mother])
+    reads = await _count(app, AuditLog)
+    again = await resident.say("我想申请低保")
+    assert "授权书" in again and "系统出了点问题" not in again
+    assert await _count(app, AuditLog) == reads  # nothing read without it
