@@ -120,10 +120,10 @@ class CommitBeforeShowing(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
-def install(bot: Bot) -> None:
-    """Put :class:`CommitBeforeShowing` on ``bot``'s session once (idempotent)."""
-    if not any(isinstance(m, CommitBeforeShowing) for m in bot.session.middleware):
-        bot.session.middleware(CommitBeforeShowing())
+def install_once(bot: Bot, middleware: BaseRequestMiddleware) -> None:
+    """Put a request middleware on ``bot``'s session unless one of its type is there."""
+    if not any(isinstance(m, type(middleware)) for m in bot.session.middleware):
+        bot.session.middleware(middleware)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -145,7 +145,7 @@ class DbSessionMiddleware(BaseMiddleware):
         data["sender_hash"] = sender_hash(user.id) if user else ""
         bot: Bot | None = data.get("bot")
         if bot is not None:
-            install(bot)
+            install_once(bot, CommitBeforeShowing())
         async with self.sessionmaker() as session:
             tx = _UpdateTransaction(session, data.get("state"))
             await tx.remember_state()

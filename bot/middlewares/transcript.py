@@ -26,7 +26,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares.db import sender_hash
+from bot.middlewares.db import install_once, sender_hash
 from store.models import Transcript
 from store.pii import mask_text
 
@@ -44,10 +44,11 @@ class _CollectOutgoing(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
+        result = await make_request(bot, method)  # only what really went out is recorded
         collected = _outgoing.get()
         if collected is not None and isinstance(method, SendMessage | EditMessageText):
             collected.append(method.text)
-        return await make_request(bot, method)
+        return result
 
 
 class TranscriptMiddleware(BaseMiddleware):
@@ -69,10 +70,8 @@ class TranscriptMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         bot: Bot | None = data.get("bot")
-        if bot is not None and not any(
-            isinstance(m, _CollectOutgoing) for m in bot.session.middleware
-        ):
-            bot.session.middleware(_CollectOutgoing())
+        if bot is not None:
+            install_once(bot, _CollectOutgoing())
         collected: list[str] = []
         token = _outgoing.set(collected)
         try:
