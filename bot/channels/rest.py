@@ -19,6 +19,7 @@ import json
 import logging
 import secrets
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.channels.gateway import Document, Gateway, Reply
+from bot.channels.sanitise import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +148,9 @@ def build_rest_app(
 def _check_token(request: web.Request, token: str) -> None:
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        value.strip().encode(), token.encode()
-    ):
+    # Header bytes that are not UTF-8 arrive as surrogate escapes: compare them as bytes.
+    presented = value.strip().encode("utf-8", "surrogateescape")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented, token.encode()):
         raise _BadRequest(401, "missing or wrong token: send 'Authorization: Bearer <token>'")
 
 
@@ -160,16 +162,25 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as e:
         raise _BadRequest(413, f"request body over {max_body} bytes; {expected}") from e
+    except Exception as e:  # a body its Content-Encoding does not decode (bad gzip...)
+        raise _BadRequest(400, f"body could not be decoded; {expected}") from e
     try:
         body = json.loads(raw.decode("utf-8-sig"))  # tolerate a BOM
     except (UnicodeDecodeError, ValueError) as e:
         raise _BadRequest(400, f"body is not UTF-8 JSON; {expected}") from e
+    except RecursionError as e:
+        raise _BadRequest(400, f"body is nested too deeply; {expected}") from e
     if not isinstance(body, dict):
         raise _BadRequest(400, f"body is JSON but not an object; {expected}")
     sender, message, message_id = body.get("sender"), body.get("message"), body.get("message_id")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_ID:
         raise _BadRequest(
             400, f'"sender" must be a non-empty string of at most {MAX_ID} characters; {expected}'
+        )
+    if clean_text(sender) != unicodedata.normalize("NFC", sender):
+        # Two senders must never clean to one conversation: refuse instead of repairing.
+        raise _BadRequest(
+            400, '"sender" must be printable Unicode text (no lone surrogates or control codes)'
         )
     if not isinstance(message, str):
         raise _BadRequest(400, f'"message" must be a string; {expected}')
