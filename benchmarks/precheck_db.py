@@ -23,7 +23,7 @@ from eligibility.precheck import load_family, run_precheck
 from jiuzhu.settings import Settings
 from store.consent import grant_with_minors
 from store.crypto import vault
-from store.demo.fixtures import FIXTURES
+from store.demo.fixtures import fixtures_as_of
 from store.demo.generator import generate
 from store.models import FamilyMember, Person
 from store.session import make_async_engine, make_sessionmaker, make_sync_engine, transaction
@@ -32,7 +32,7 @@ from store.session import make_async_engine, make_sessionmaker, make_sync_engine
 async def _families(sessionmaker) -> list[int]:
     ids = []
     async with transaction(sessionmaker) as session:
-        for fixture in FIXTURES:
+        for fixture in fixtures_as_of():
             key = vault().lookup_hash("id_number", fixture.members[0].id_number)
             person = await session.scalar(select(Person).where(Person.id_number_hash == key))
             family_id = await session.scalar(

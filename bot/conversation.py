@@ -28,6 +28,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu import clock
 from jiuzhu.settings import Settings
 from nlu import NluEngine
 from store.base import utcnow
@@ -91,8 +92,8 @@ class Turn:
 
 
 def today() -> date:
-    """The current date (one place, so the period of a pre-check is consistent)."""
-    return date.today()
+    """The current date in Guangdong, from the injected clock (:mod:`jiuzhu.clock`)."""
+    return clock.today()
 
 
 def this_month() -> str:

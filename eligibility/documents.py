@@ -34,6 +34,7 @@ from eligibility import explain
 from eligibility.reasons import CITATIONS, FAVOURABLE
 from eligibility.regions import region_name
 from eligibility.result import PrecheckResult
+from jiuzhu import clock
 from templates import render_document, texts
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
@@ -93,7 +94,7 @@ def _context(result: PrecheckResult, family_context: Mapping[str, Any]) -> dict[
                 "read_at": _when(_get(s, "read_at")),
             }
         )
-    doc_date = family_context.get("date") or date.today()
+    doc_date = family_context.get("date") or clock.today()
     return {
         "result": result,
         "applicant_name": family_context.get("applicant_name") or "申请人",

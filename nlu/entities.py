@@ -13,6 +13,7 @@ from typing import Any
 
 from stdnum.cn import ric
 
+from jiuzhu import clock
 from nlu.result import Entity
 from nlu.training_data import TrainingData
 
@@ -175,7 +176,7 @@ def is_valid_id(number: str) -> bool:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return False
-    if not dt.date(1900, 1, 1) <= born <= dt.date.today():
+    if not dt.date(1900, 1, 1) <= born <= clock.today():
         return False
     return ric.calc_check_digit(number) == number[-1]
 

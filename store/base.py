@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, LargeBinary, MetaData, String, TypeDecorator
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from jiuzhu import clock
 from store.crypto import vault
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -27,8 +28,8 @@ class Base(AsyncAttrs, DeclarativeBase):
 
 
 def utcnow() -> datetime:
-    """Now, timezone-aware UTC (called per row, never once at import)."""
-    return datetime.now(UTC)
+    """Now, timezone-aware UTC, from the injected clock (called per row, never at import)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

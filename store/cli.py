@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -38,10 +39,14 @@ def demo_data(
     list_fixtures: bool = typer.Option(
         False, "--list-fixtures", help="Print the story families' synthetic identities and exit."
     ),
+    as_of: str = typer.Option(
+        "", "--as-of", help="The day the data reads as current, YYYY-MM-DD (default: today)."
+    ),
 ) -> None:
     """Fill an empty database with deterministic synthetic department data."""
+    today = _day(as_of) if as_of else None
     if list_fixtures:
-        _print_fixtures()
+        _print_fixtures(today)
         return
     from sqlalchemy import func, select
 
@@ -67,8 +72,9 @@ def demo_data(
         with Progress(*columns, transient=True) as progress:
             task = progress.add_task("families", total=families)
             stats = generate(
-                conn, families=families, seed=seed, on_chunk=lambda n: progress.advance(task, n)
-            )
+                conn, families=families, seed=seed, today=today,
+                on_chunk=lambda n: progress.advance(task, n),
+            )  # fmt: skip
         seconds = time.perf_counter() - started
     typer.echo(
         f"wrote {stats.families} families, {stats.persons} people, {stats.rows} rows "
@@ -76,11 +82,21 @@ def demo_data(
     )
 
 
-def _print_fixtures() -> None:
-    from store.demo.fixtures import FIXTURES
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        from jiuzhu.errors import InvalidInput
+
+        msg = f"--as-of must be a date YYYY-MM-DD, got {text!r}"
+        raise InvalidInput(msg) from e
+
+
+def _print_fixtures(today: date | None) -> None:
+    from store.demo.fixtures import fixtures_as_of
     from store.pii import mask_phone
 
-    for family in FIXTURES:
+    for family in fixtures_as_of(today):
         where = f"region {family.region_code}, {family.area}"
         typer.echo(f"story {family.story}: {family.summary} ({where})")
         for m in family.members:

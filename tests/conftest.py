@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jiuzhu.clock import FrozenClock, set_clock
 from jiuzhu.settings import Settings
 from store.crypto import configure_vault
 from store.migrate import upgrade
 from store.session import make_async_engine, make_sessionmaker, make_sync_engine
 
 TEST_SECRET = "test-secret-key-for-jiuzhu-tests-only"
+
+TEST_TODAY = date.fromisoformat(os.environ.get("JIUZHU_TEST_TODAY", "2026-12-01"))
+"""The day every test runs on: ``JIUZHU_TEST_TODAY=2031-06-01 pytest`` replays the suite then.
+Installed at import, before any test module builds data from the date."""
+TEST_CLOCK = FrozenClock(datetime.combine(TEST_TODAY, time(4), UTC))  # noon in Guangdong
+set_clock(TEST_CLOCK)
 POSTGRES_URL = os.environ.get(
     "JIUZHU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -27,7 +27,6 @@ from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -37,6 +36,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import GetMe, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup, InputFile, Message, User
+
+from jiuzhu import clock
 
 BOT_ID = 42
 BOT_TOKEN = f"{BOT_ID}:jiuzhu-capture-session"  # shaped like a token; never sent anywhere
@@ -157,7 +158,7 @@ class CaptureSession(BaseSession):
         markup = getattr(method, "reply_markup", None)
         fields: dict[str, Any] = {
             "message_id": edited if edited is not None else self.next_message_id(),
-            "date": datetime.now(UTC),
+            "date": clock.now(),
             "chat": {"id": method.chat_id, "type": "private"},
             "from": {"id": bot.id, "is_bot": True, "first_name": "jiuzhu"},
             "text": getattr(method, "text", None),

@@ -29,7 +29,6 @@ import logging
 import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, NotRequired, TypedDict
 
 from aiogram import Bot, Dispatcher
@@ -50,6 +49,7 @@ from aiogram.types import (
 from bot.channels.buttons import Shown, ShownButtons
 from bot.channels.capture import Call, CaptureSession
 from bot.channels.sanitise import clean_text
+from jiuzhu import clock
 from templates import Texts, texts
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ class Gateway:
         return await self._replies(sender, chat_id, outbox)
 
     def _update(self, chat_id: int, text: str, shown: Shown | None) -> Update:
-        now = datetime.now(UTC)
+        now = clock.now()
         user = {"id": chat_id, "is_bot": False, "first_name": ""}
         chat = {"id": chat_id, "type": "private"}
         payload: dict[str, Any] = {"update_id": next(self._update_ids)}

@@ -9,12 +9,16 @@ as guardian, for the children.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from jiuzhu import clock
+from store.demo.timeline import shift_id_number, shift_row, years_for
+
 OFFICE_CONSENT_GRANTED = date(2026, 11, 1)
 OFFICE_CONSENT_EXPIRES = date(2030, 1, 1)
+"""The office consents of the written fixtures (moved with them, see :func:`fixtures_as_of`)."""
 
 
 @dataclass(frozen=True)
@@ -167,12 +171,35 @@ FIXTURES: tuple[FixtureFamily, ...] = (
 )  # fmt: skip
 
 
-def fixture_by_story(story: str) -> FixtureFamily:
-    """The fixture family of story ``A``–``D``.
+def fixtures_as_of(today: date | None = None) -> tuple[FixtureFamily, ...]:
+    """The story families with every date moved to read as of ``today`` (default: the
+    injected clock's today; :mod:`store.demo.timeline`). ID numbers move with birth dates."""
+    years = years_for(today or clock.today())
+    if not years:
+        return FIXTURES
+    return tuple(
+        replace(
+            family,
+            members=tuple(
+                replace(
+                    m,
+                    id_number=shift_id_number(m.id_number, years),
+                    records={k: [shift_row(r, years) for r in rows] for k, rows in m.records.items()},
+                )
+                for m in family.members
+            ),
+            benefits=tuple(shift_row(b, years) for b in family.benefits),
+        )
+        for family in FIXTURES
+    )
+
+
+def fixture_by_story(story: str, today: date | None = None) -> FixtureFamily:
+    """The fixture family of story ``A``–``D`` as of ``today`` (default: the clock's).
 
     :raises KeyError: for another letter.
     """
-    for family in FIXTURES:
+    for family in fixtures_as_of(today):
         if family.story == story.upper():
             return family
     raise KeyError(story)

@@ -2,7 +2,8 @@
 
 Same ``seed`` and ``families`` → the same content: each chunk of families draws from its own
 ``numpy`` generator seeded with ``(seed, chunk)``, ids are assigned in order, and timestamps
-are fixed (:data:`DEMO_AS_OF`). Distributions are rough but plausible: prefectures by
+are fixed (:data:`DEMO_AS_OF`, moved by whole years to read as of ``today``:
+:mod:`store.demo.timeline`). Distributions are rough but plausible: prefectures by
 population and urban share (:mod:`store.demo.regions`), household sizes of the 2020 census,
 about 6 % of people with a disability certificate, low-income families more often rural.
 The four story families (:mod:`store.demo.fixtures`) always come first.
@@ -20,6 +21,7 @@ import numpy as np
 from sqlalchemy import Connection, func, select
 
 import store.models
+from jiuzhu import clock
 from jiuzhu.errors import InvalidInput
 from store.base import Base
 from store.crypto import vault
@@ -30,6 +32,7 @@ from store.demo.fixtures import (
     FixtureFamily,
 )
 from store.demo.regions import DEMO_DIBAO_PAID, PREFECTURES
+from store.demo.timeline import shift_date, shift_id_number, shift_row, years_for
 from store.demo.writer import BulkWriter
 from store.pii import id_check_character, parse_id_number
 
@@ -77,7 +80,8 @@ class DemoStats:
 class _Ids:
     """Next primary key per table, and unique ID-number sequences per (region, birth year)."""
 
-    def __init__(self) -> None:
+    def __init__(self, years: int = 0) -> None:
+        self.years = years  # the timeline shift: births are drawn in the shifted years
         self.next: dict[str, int] = {name: 1 for name in TABLE_ORDER}
         self.births: dict[tuple[str, int], int] = {}
 
@@ -108,12 +112,15 @@ def generate(
     seed: int,
     chunk_size: int = 20_000,
     on_chunk: Callable[[int], None] | None = None,
+    today: date | None = None,
 ) -> DemoStats:
     """Write the story fixtures and ``families`` synthetic families into an empty database.
 
     :param families: synthetic families besides the four fixtures (≥ 0).
     :param seed: any integer; the same seed gives the same content.
     :param on_chunk: called with the number of families written after each chunk.
+    :param today: the day the data should read as current (default: the injected clock's);
+        the same ``(seed, families, today)`` gives the same content.
     :raises InvalidInput: for a negative ``families`` or a database that already has families.
     """
     if families < 0:
@@ -123,11 +130,13 @@ def generate(
     if existing.scalar_one():
         msg = "the database already has families; demo data goes into an empty database"
         raise InvalidInput(msg)
-    writer = BulkWriter(conn, [Base.metadata.tables[name] for name in TABLE_ORDER])
-    ids = _Ids()
+    years = years_for(today or clock.today())
+    writer = BulkWriter(conn, [Base.metadata.tables[name] for name in TABLE_ORDER],
+                        transform=_mover(years))  # fmt: skip
+    ids = _Ids(years)
     stats = DemoStats()
-    for fixture in FIXTURES:
-        _write_fixture(writer, ids, fixture, stats)
+    for fixture in FIXTURES:  # as written: the writer moves their dates
+        _write_fixture(writer, ids, fixture, stats, years)
     writer.flush()
     conn.commit()
     for start in range(0, families, chunk_size):
@@ -143,6 +152,18 @@ def generate(
     conn.commit()
     stats.rows = writer.written
     return stats
+
+
+def _mover(years: int) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """Move every row's dates by ``years``; a person's birth is drawn in the right year
+    already (shifting it afterwards could make two ID numbers one)."""
+
+    def move(table: str, row: dict[str, Any]) -> dict[str, Any]:
+        if table == "person":
+            return {**row, "created_at": shift_date(row["created_at"], years)}
+        return shift_row(row, years)
+
+    return move
 
 
 def _person_row(
@@ -170,7 +191,7 @@ def _add_records(
 
 
 def _write_fixture(
-    writer: BulkWriter, ids: _Ids, fixture: FixtureFamily, stats: DemoStats
+    writer: BulkWriter, ids: _Ids, fixture: FixtureFamily, stats: DemoStats, years: int
 ) -> None:
     family_id = ids.take("family")
     writer.add("family", {"id": family_id, "region_code": fixture.region_code,
@@ -178,9 +199,9 @@ def _write_fixture(
     person_ids = []
     for member in fixture.members:
         parsed = parse_id_number(member.id_number)
-        person = _person_row(
-            ids, member.name, member.id_number, member.phone, parsed.birth_date, parsed.sex == "M"
-        )
+        person = _person_row(ids, member.name, shift_id_number(member.id_number, years),
+                             member.phone, shift_date(parsed.birth_date, years),
+                             parsed.sex == "M")  # fmt: skip
         person_ids.append(person["id"])
         writer.add("person", person)
         writer.add("family_member", {"id": ids.take("family_member"), "family_id": family_id,
@@ -369,7 +390,8 @@ def _write_synthetic(writer: BulkWriter, ids: _Ids, family: _Family, stats: Demo
                           "created_at": DEMO_AS_OF})  # fmt: skip
     person_ids = []
     for index, m in enumerate(family.members):
-        id_number, born = ids.id_number(family.region_code, DEMO_AS_OF.year - m.age - 1, m.male)
+        birth_year = DEMO_AS_OF.year + ids.years - m.age - 1
+        id_number, born = ids.id_number(family.region_code, birth_year, m.male)
         phone = (
             None
             if m.age < 16

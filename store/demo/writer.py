@@ -9,6 +9,7 @@ them back.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Table, text
@@ -19,10 +20,18 @@ class BulkWriter:
 
     :param conn: an open SQLAlchemy connection (the caller commits).
     :param tables: the tables rows will be added to, in foreign-key order.
+    :param transform: applied to each ``(table, row)`` before it is queued (demo data moves
+        its dates with it).
     """
 
-    def __init__(self, conn: Connection, tables: list[Table]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        tables: list[Table],
+        transform: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self.conn = conn
+        self.transform = transform
         self.tables = tables
         # Per table: (column, scalar default, bind processor). Defaults apply to rows that
         # leave a column out; processors encrypt, and store dates as SQLAlchemy reads them.
@@ -43,6 +52,8 @@ class BulkWriter:
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         """Queue one row; columns it does not name take their scalar default, else NULL."""
+        if self.transform is not None:
+            row = self.transform(table, row)
         values = []
         for name, default, process in self.specs[table]:
             value = row.get(name, default)

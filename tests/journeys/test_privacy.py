@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from bot.app import AppContext
 from bot.channels.gateway import Gateway
+from bot.conversation import this_month
 from eligibility.precheck import run_precheck
 from store.crypto import vault
 from store.demo.fixtures import fixture_by_story
@@ -85,7 +86,7 @@ async def test_revoking_consent_stops_further_reads(resident: Resident, app: App
             family_id = await session.scalar(
                 select(FamilyMember.family_id).where(FamilyMember.person_id == person.id)
             )
-            await run_precheck(session, family_id, "2026-11", actor="batch:test")
+            await run_precheck(session, family_id, this_month(), actor="batch:test")
     async with sessionmaker() as session:
         denied = await session.scalars(
             select(AuditLog).where(AuditLog.person_hash == applicant_hash).order_by(AuditLog.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.conversation import this_month
 from eligibility.policy import dibao_standard
 from store.models import Application, Case, Consent
 from tests.journeys.conftest import Resident, story_ids
@@ -74,7 +75,7 @@ async def test_story_d_visit_flag_then_application(resident: Resident, app) -> N
         # the applicant consented for self and, as guardian, for the 4 children
         chat = select(func.count()).select_from(Consent).where(Consent.channel == "chat")
         assert await session.scalar(chat) == 5
-    standard, _ = dibao_standard("445303", "rural", "2026-11")
+    standard, _ = dibao_standard("445303", "rural", this_month())
     assert standard == 600
 
 

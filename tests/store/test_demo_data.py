@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from store.demo.digest import content_digest
-from store.demo.fixtures import FIXTURES
+from store.demo.fixtures import fixtures_as_of
 from store.models import Benefit, Family, Person
 from store.pii import parse_id_number
 from store.session import make_sync_engine
@@ -68,14 +68,14 @@ def test_content_is_realistic_and_holds_the_stories(tmp_path: Path) -> None:
     assert len({n for n, _ in people}) == len(people)  # unique
     assert sum(p is not None for _, p in people) > 0.6 * len(people)  # phones on file
     assert recipients > 50  # happiness lists are not empty
-    story_ids = {m.id_number for f in FIXTURES for m in f.members}
+    story_ids = {m.id_number for f in fixtures_as_of() for m in f.members}
     assert story_ids <= {n for n, _ in people}
 
 
 def test_list_fixtures_prints_every_story_identity(tmp_path: Path) -> None:
     done = run_cli("demo-data", "--list-fixtures", data_dir=tmp_path)
     assert done.returncode == 0
-    for family in FIXTURES:
+    for family in fixtures_as_of():
         assert f"story {family.story}" in done.stdout
         assert all(m.id_number in done.stdout for m in family.members)
 

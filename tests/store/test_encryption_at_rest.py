@@ -8,12 +8,17 @@ from pathlib import Path
 import pytest
 
 from jiuzhu.settings import Settings
-from store.demo.fixtures import FIXTURES
+from store.demo.fixtures import fixtures_as_of
 from store.demo.generator import generate
 from store.session import make_sync_engine
 from tests.conftest import migrated
 
-CLEAR = [(m.id_number, m.name, m.phone) for family in FIXTURES for m in family.members if m.phone]
+CLEAR = [
+    (m.id_number, m.name, m.phone)
+    for family in fixtures_as_of()
+    for m in family.members
+    if m.phone
+]
 
 
 def _needles() -> list[bytes]:
