@@ -15,8 +15,11 @@ and put it in ``workflow_data`` under the name handlers will use as a parameter.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiogram import Dispatcher
@@ -27,6 +30,7 @@ from bot.storage import make_storage
 from jiuzhu.settings import Settings
 from nlu import get_engine
 from store.crypto import configure_vault
+from store.health import database_problem
 from store.migrate import upgrade
 from store.session import make_async_engine, make_sessionmaker
 
@@ -48,6 +52,34 @@ class AppContext:
     async def close(self) -> None:
         """Close services and the FSM storage (idempotent)."""
         await self.exit_stack.aclose()
+
+    async def readiness(self) -> dict[str, str | None]:
+        """Each dependency of a turn → why it cannot serve one, or None when it can.
+
+        ``database``: a read and a write (:func:`store.health.database_problem`); ``redis``
+        (when FSM state lives there): PING; ``nlu``: parses a greeting within 2 s [A].
+        """
+        checks: dict[str, str | None] = {}
+        sessionmaker = self.workflow_data.get("sessionmaker")
+        if sessionmaker is not None:
+            url = self.settings.sync_database_url
+            sqlite = Path(url.database) if url.get_backend_name() == "sqlite" else None
+            checks["database"] = await database_problem(sessionmaker, sqlite)
+        redis = getattr(self.storage, "redis", None)
+        if redis is not None:
+            checks["redis"] = await _problem(redis.ping())
+        nlu = self.workflow_data.get("nlu")
+        if nlu is not None:
+            checks["nlu"] = await _problem(nlu.parse("你好"))
+        return checks
+
+
+async def _problem(probe: Awaitable[object], timeout: float = 2.0) -> str | None:
+    try:
+        await asyncio.wait_for(probe, timeout)
+    except Exception as e:  # a probe reports, it does not raise
+        return f"{type(e).__name__}: did not answer"
+    return None
 
 
 async def create_app_context(

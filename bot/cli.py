@@ -31,15 +31,21 @@ def register(app: typer.Typer) -> None:
         """Serve the REST channel (Rasa-compatible POST /webhooks/rest/webhook, GET /healthz)."""
         from aiohttp import web
 
+        from bot.channels.rest import RedactedAccessLogger
+        from jiuzhu.errors import ConfigError
         from jiuzhu.settings import get_settings
 
         settings = get_settings()
+        if settings.env == "production" and settings.rest_token is None:
+            msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
+            raise ConfigError(msg)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         web.run_app(
             _rest_app(),
             host=host or settings.host,
             port=port or settings.port,
             print=lambda line: typer.echo(line, err=True),
+            access_log_class=RedactedAccessLogger,
         )
 
 
@@ -74,7 +80,9 @@ async def _rest_app():  # -> web.Application; aiohttp's run_app awaits it
     settings = get_settings()
     ctx = await create_app_context(settings)
     token = settings.rest_token.get_secret_value() if settings.rest_token else None
-    app = build_rest_app(Gateway(ctx.dispatcher, channel="rest"), token=token)
+    app = build_rest_app(
+        Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness
+    )
 
     async def close(_: object) -> None:
         await ctx.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.settings import Settings
+from store.sqlite_file import FileIdentity, read_write_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """[A] How long a SQLite writer waits for the lock: 500 concurrent conversations queue for
@@ -58,15 +60,25 @@ def _configure(engine: Engine, url: URL) -> None:
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
-    """An async engine for ``settings.async_database_url``."""
+    """An async engine for ``settings.async_database_url`` (the dialogue's).
+
+    A SQLite file must exist and stay the same file (:mod:`store.sqlite_file`).
+
+    :raises DatabaseFileGone: the SQLite file does not exist.
+    """
     url = settings.async_database_url
+    identity = None
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        identity = FileIdentity.of(Path(url.database))
+        url = read_write_url(url)
         # One writer at a time anyway (BEGIN IMMEDIATE): updates queue for a connection in
         # arrival order here instead of polling SQLite's lock from many threads.
         pool = {"pool_size": SQLITE_CONNECTIONS, "max_overflow": 0, "pool_timeout": 120}
     else:
         pool = {"pool_pre_ping": True}
     engine = create_async_engine(url, hide_parameters=True, **pool)
+    if identity is not None:
+        identity.guard(engine.sync_engine)
     _configure(engine.sync_engine, url)
     return engine
 

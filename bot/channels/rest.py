@@ -4,8 +4,9 @@
 returns ``[{"recipient_id", "text", "buttons": [{"title", "payload"}]}]``. Sending a
 button's ``payload`` as ``message`` presses the button. A document reply carries
 ``"document": {"filename", "mime_type", "size", "url"}``; ``GET url`` downloads it (same
-token, kept one hour, then gone). ``GET /healthz`` answers ``{"status": "ok"}`` without a
-token.
+token, kept one hour, then gone). Without a token: ``GET /healthz`` (the process is alive)
+answers ``{"status": "ok"}``; ``GET /readyz`` answers 200 when the database answers a read
+and a write, Redis and the NLU answer, else 503 naming what failed.
 
 Client mistakes get a JSON ``{"error": "..."}`` saying what was expected: 400 for a body
 that is not the expected JSON, 401 for a missing or wrong bearer token, 413 for a body over
@@ -14,6 +15,7 @@ the size limit. Nothing returns a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -25,9 +27,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
 
 from bot.channels.gateway import Document, Gateway, Reply
 from bot.channels.sanitise import clean_text
@@ -35,6 +39,7 @@ from bot.channels.sanitise import clean_text
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
+PROBES = ("/healthz", "/readyz")  # for the orchestrator: no token, nothing personal
 DOCUMENTS_PATH = "/webhooks/rest/documents"
 MAX_BODY = 64 * 1024  # bytes: room for a 4096-character message in any encoding
 MAX_ID = 256  # characters of sender and message_id
@@ -45,37 +50,70 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class DocumentStore:
-    """Documents waiting to be downloaded: random tokens, kept ``ttl`` seconds, bounded.
+    """Documents waiting to be downloaded, each for the one sender it was made for.
+
+    A document's URL carries its random token, the sender, an expiry and an HMAC-SHA256 of
+    the three under a key of this process: a URL works only for that sender, until then,
+    and cannot be altered. Documents live in this process's memory, bounded.
 
     :param ttl: seconds a document stays downloadable.
     :param max_items: documents kept at once (oldest dropped first).
-    :param clock: seconds (``time.monotonic``).
+    :param clock: wall-clock seconds (the expiry is written into the URL).
     """
 
     def __init__(
         self,
         ttl: float = 3600.0,
         max_items: int = 500,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.ttl, self.max_items, self.clock = ttl, max_items, clock
-        self._items: OrderedDict[str, tuple[float, Document]] = OrderedDict()
+        self._key = secrets.token_bytes(32)
+        self._items: OrderedDict[str, tuple[str, Document]] = OrderedDict()
 
-    def put(self, document: Document) -> str:
-        """Keep ``document``; returns its token."""
+    def put(self, document: Document, sender: str) -> str:
+        """Keep ``document`` for ``sender``; returns its path with the signed query."""
         token = secrets.token_urlsafe(24)
-        self._items[token] = (self.clock(), document)
+        self._items[token] = (sender, document)
         while len(self._items) > self.max_items:
             self._items.popitem(last=False)
-        return token
+        expires = int(self.clock() + self.ttl)
+        query = urlencode({"sender": sender, "exp": expires,
+                           "sig": self._sign(token, sender, expires)})  # fmt: skip
+        return f"{DOCUMENTS_PATH}/{token}?{query}"
 
-    def get(self, token: str) -> Document | None:
-        """The document, or ``None`` if unknown or expired."""
+    def get(self, token: str, sender: str, expires: str, signature: str) -> Document | None:
+        """The document, or None unless the URL is intact, unexpired and ``sender``'s."""
         item = self._items.get(token)
-        if item is None or self.clock() - item[0] > self.ttl:
+        if item is None or not expires.isdigit():
+            return None
+        if not hmac.compare_digest(self._sign(token, sender, int(expires)), signature):
+            return None
+        if int(expires) < self.clock():
             self._items.pop(token, None)
             return None
-        return item[1]
+        return item[1] if hmac.compare_digest(item[0].encode(), sender.encode()) else None
+
+    def _sign(self, token: str, sender: str, expires: int) -> str:
+        message = f"{token}\0{sender}\0{expires}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+
+
+class RedactedAccessLogger(AbstractAccessLogger):
+    """aiohttp's access log without what a URL may carry: document tokens, senders, queries.
+
+    One line per request: method, path (a document's token as ``<document>``), status,
+    bytes and milliseconds.
+    """
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = request.path
+        if path.startswith(DOCUMENTS_PATH + "/"):
+            path = DOCUMENTS_PATH + "/<document>"
+        self.logger.info(
+            "%s %s %s %s %.1fms",
+            request.method, path, response.status, response.body_length, time * 1000,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,21 +129,30 @@ class _BadRequest(Exception):
         self.status, self.message = status, message
 
 
+Readiness = Callable[[], Awaitable[dict[str, str | None]]]
+
+
 def build_rest_app(
-    gateway: Gateway, *, token: str | None = None, max_body: int = MAX_BODY
+    gateway: Gateway,
+    *,
+    token: str | None = None,
+    max_body: int = MAX_BODY,
+    readiness: Readiness | None = None,
 ) -> web.Application:
     """The aiohttp application of the REST channel.
 
     :param gateway: the gateway feeding the dialogue (channel name ``rest``).
     :param token: bearer token required on the webhook and downloads; ``None``: open.
     :param max_body: largest accepted request body in bytes.
+    :param readiness: the checks behind ``GET /readyz`` (:meth:`bot.app.AppContext.readiness`):
+        name → problem or None. Without it ``/readyz`` reports nothing checked.
     """
     documents = DocumentStore()
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            if token is not None and request.path != "/healthz":
+            if token is not None and request.path not in PROBES:
                 _check_token(request, token)
             return await handler(request)
         except _BadRequest as e:
@@ -121,12 +168,17 @@ def build_rest_app(
     async def webhook(request: web.Request) -> web.Response:
         inbound = await _read_inbound(request, max_body)
         replies = await gateway.handle(inbound.sender, inbound.message, inbound.message_id)
-        return web.json_response([_serialise(reply, documents) for reply in replies], dumps=_dumps)
+        out = [_serialise(reply, documents, inbound.sender) for reply in replies]
+        return web.json_response(out, dumps=_dumps)
 
     async def download(request: web.Request) -> web.Response:
-        document = documents.get(request.match_info["token"])
+        q = request.query
+        document = documents.get(request.match_info["token"], q.get("sender", ""),
+                                 q.get("exp", ""), q.get("sig", ""))  # fmt: skip
         if document is None:
-            return _error(404, "no such document (documents can be downloaded for one hour)")
+            return _error(
+                404, "no such document for this sender (a link works for one hour, unaltered)"
+            )
         disposition = f"attachment; filename*=UTF-8''{_quote(document['filename'])}"
         return web.Response(
             body=document["data"],
@@ -137,11 +189,23 @@ def build_rest_app(
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
+    async def readyz(_: web.Request) -> web.Response:
+        checks = await readiness() if readiness is not None else {}
+        failing = {name: problem for name, problem in checks.items() if problem}
+        body = {"status": "unavailable" if failing else "ready",
+                "checks": {name: problem or "ok" for name, problem in checks.items()}}  # fmt: skip
+        return web.json_response(body, status=503 if failing else 200, dumps=_dumps)
+
+    async def no_version(_: web.Request, response: web.StreamResponse) -> None:
+        response.headers["Server"] = "jiuzhu"  # aiohttp's default names its and Python's version
+
     app = web.Application(middlewares=[guard], client_max_size=max_body)
     app[GATEWAY_KEY] = gateway
     app.router.add_post(WEBHOOK_PATH, webhook)
     app.router.add_get(DOCUMENTS_PATH + "/{token}", download)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.on_response_prepare.append(no_version)
     return app
 
 
@@ -191,7 +255,7 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
     return _Inbound(sender, message, message_id)
 
 
-def _serialise(reply: Reply, documents: DocumentStore) -> dict[str, Any]:
+def _serialise(reply: Reply, documents: DocumentStore, sender: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "recipient_id": reply["recipient_id"],
         "text": reply["text"],
@@ -203,7 +267,7 @@ def _serialise(reply: Reply, documents: DocumentStore) -> dict[str, Any]:
             "filename": document["filename"],
             "mime_type": document["mime_type"],
             "size": len(document["data"]),
-            "url": f"{DOCUMENTS_PATH}/{documents.put(document)}",
+            "url": documents.put(document, sender),
         }
     return out
 
