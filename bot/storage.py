@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
+
+KEEP = timedelta(hours=48)
+"""[A] How long a conversation's keys live in Redis after their last write: twice the 24 h
+after which the dialogue restarts an unfinished flow anyway (bot/middlewares/idle.py)."""
 
 
 def make_storage(redis_url: str = "") -> BaseStorage:
     """``MemoryStorage`` when ``redis_url`` is empty, else ``RedisStorage`` on that URL.
 
     The Redis key builder keeps the destiny in the key, so side records (the idle
-    middleware's last-seen time) do not overwrite a conversation's data.
+    middleware's last-seen time, the buttons shown) do not overwrite a conversation's data.
+    Every key expires after :data:`KEEP` without a write: nothing personal lingers.
 
     :param redis_url: ``redis://host:port/db`` or empty (``settings.redis_url``).
     """
@@ -19,5 +26,8 @@ def make_storage(redis_url: str = "") -> BaseStorage:
     from aiogram.fsm.storage.redis import RedisStorage
 
     return RedisStorage.from_url(
-        redis_url, key_builder=DefaultKeyBuilder(prefix="jiuzhu", with_destiny=True)
+        redis_url,
+        key_builder=DefaultKeyBuilder(prefix="jiuzhu", with_destiny=True),
+        state_ttl=KEEP,
+        data_ttl=KEEP,
     )

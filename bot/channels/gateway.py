@@ -46,7 +46,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.channels.buttons import Shown, ShownButtons
+from bot.buttons import Shown, ShownButtons
 from bot.channels.capture import Call, CaptureSession
 from bot.channels.sanitise import clean_text
 from jiuzhu import clock

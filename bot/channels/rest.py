@@ -138,6 +138,7 @@ def build_rest_app(
     token: str | None = None,
     max_body: int = MAX_BODY,
     readiness: Readiness | None = None,
+    documents: DocumentStore | None = None,
 ) -> web.Application:
     """The aiohttp application of the REST channel.
 
@@ -146,8 +147,9 @@ def build_rest_app(
     :param max_body: largest accepted request body in bytes.
     :param readiness: the checks behind ``GET /readyz`` (:meth:`bot.app.AppContext.readiness`):
         name → problem or None. Without it ``/readyz`` reports nothing checked.
+    :param documents: where documents wait for download (a new store by default).
     """
-    documents = DocumentStore()
+    documents = documents or DocumentStore()
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:

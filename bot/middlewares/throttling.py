@@ -1,13 +1,14 @@
 """Per-sender rate limit: at most ``limit`` updates per ``window`` seconds.
 
-The first update over the limit gets one polite "slow down" reply; further ones in the same
-window are dropped silently (no handler runs, the FSM state is untouched). Counters live in
-this process; with several workers each worker limits on its own, which is enough to stop
-one sender flooding a worker.
+Every update over the limit is answered, never dropped: it is not handled (no handler
+runs, the FSM state is untouched) and the reply says how many seconds to wait and to send
+that message again. Counters live in this process; with several workers each worker limits
+on its own, which is enough to stop one sender flooding a worker.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -43,28 +44,20 @@ class ThrottlingMiddleware(BaseMiddleware):
         self.clock = clock
         self.max_senders = max_senders
         self._hits: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
 
-    def _allow(self, user_id: int) -> bool | None:
-        """True: go on; False: over the limit, warn once; None: over the limit, stay silent."""
+    def _wait(self, user_id: int) -> float:
+        """0 when the update may go on (and is counted); else seconds until it may."""
         now = self.clock()
         hits = self._hits.pop(user_id, None) or deque()
         self._hits[user_id] = hits  # re-insert: dict order doubles as recency order
         while hits and now - hits[0] >= self.window:
             hits.popleft()
         if len(self._hits) > self.max_senders:
-            oldest = next(iter(self._hits))
-            self._hits.pop(oldest)
-            self._warned.pop(oldest, None)
+            self._hits.pop(next(iter(self._hits)))
         if len(hits) < self.limit:
             hits.append(now)
-            self._warned.pop(user_id, None)
-            return True
-        warned_at = self._warned.get(user_id)
-        if warned_at is not None and now - warned_at < self.window:
-            return None
-        self._warned[user_id] = now
-        return False
+            return 0.0
+        return self.window - (now - hits[0])
 
     async def __call__(
         self,
@@ -75,18 +68,18 @@ class ThrottlingMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        verdict = self._allow(user.id)
-        if verdict is True:
+        wait = self._wait(user.id)
+        if not wait:
             return await handler(event, data)
-        if verdict is False and isinstance(event, Update):
-            await self._warn(event, data)
+        if isinstance(event, Update):
+            await self._warn(event, data, wait)
         return None
 
-    async def _warn(self, update: Update, data: dict[str, Any]) -> None:
+    async def _warn(self, update: Update, data: dict[str, Any], wait: float) -> None:
         bot: Bot = data["bot"]
         l10n: Texts = data.get("l10n") or texts("bot")
         if update.callback_query is not None:
             await bot.answer_callback_query(update.callback_query.id)
         chat = data.get("event_chat")
         if chat is not None:
-            await bot.send_message(chat.id, l10n.t("slow-down"))
+            await bot.send_message(chat.id, l10n.t("slow-down", seconds=math.ceil(wait)))

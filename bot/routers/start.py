@@ -14,16 +14,23 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.buttons import ShownButtons
 from bot.keyboards.menu import main_menu
 from templates import Texts
 
 router = Router(name="start")
 
 
+async def _forget(state: FSMContext) -> None:
+    """Clear the conversation and the buttons it was shown (they quote personal replies)."""
+    await state.clear()
+    await ShownButtons(state.storage, state.key.bot_id).clear(state.key.chat_id)
+
+
 @router.message(CommandStart())
 async def cmd_start(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Greet and show the main menu, signed out."""
-    await state.clear()
+    await _forget(state)
     await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
 
 
@@ -53,5 +60,5 @@ async def cmd_cancel(message: Message, state: FSMContext, l10n: Texts) -> None:
 @router.message(Command("logout"))
 async def cmd_logout(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Forget the proven identity and the flow (a shared phone)."""
-    await state.clear()
+    await _forget(state)
     await message.answer(l10n.t("logged-out"), reply_markup=main_menu(l10n))

@@ -16,20 +16,25 @@ MINUTE = 60.0
 
 
 class TestThrottling:
-    async def test_over_the_limit_one_warning_then_silence(
+    async def test_every_message_over_the_limit_is_answered_never_dropped(
         self, make_gateway: Callable[..., Gateway]
     ) -> None:
         clock = FakeClock()
         gateway = make_gateway(throttling=ThrottlingMiddleware(limit=3, window=10, clock=clock))
         for n in (1, 2, 3):
             assert texts_of(await gateway.handle("alice", "/count")) == [f"demo: count {n}"]
-        assert texts_of(await gateway.handle("alice", "/count")) == [L10N.t("slow-down")]
-        assert await gateway.handle("alice", "/count") == []
-        assert await gateway.handle("alice", "/count") == []
+        assert texts_of(await gateway.handle("alice", "/count")) == [
+            L10N.t("slow-down", seconds=10)
+        ]
+        clock.advance(4)
+        for _ in range(8):  # the 10th message and later were dropped as "200 []"
+            assert texts_of(await gateway.handle("alice", "/count")) == [
+                L10N.t("slow-down", seconds=6)
+            ]
         # Others are not slowed down by alice.
         assert texts_of(await gateway.handle("bob", "/count")) == ["demo: count 1"]
-        # Dropped messages ran no handler: the count goes on from 3.
-        clock.advance(10)
+        # Throttled messages ran no handler: the count goes on from 3.
+        clock.advance(6)
         assert texts_of(await gateway.handle("alice", "/count")) == ["demo: count 4"]
 
     async def test_throttled_input_does_not_touch_the_flow(

@@ -56,6 +56,10 @@ class ShownButtons:
         kept += [[p, message_id, text] for p in payloads]
         await self.storage.set_data(self._key(chat_id), {"shown": kept[-self.max_payloads :]})
 
+    async def clear(self, chat_id: int) -> None:
+        """Forget every button this chat was shown (their texts may be personal)."""
+        await self.storage.set_data(self._key(chat_id), {})
+
     async def forget(self, chat_id: int, message_id: int) -> None:
         """The buttons of ``message_id`` were removed or replaced."""
         shown = await self._load(chat_id)
