@@ -22,12 +22,14 @@ run: install
 	$(BIN)/jiuzhu nlu train --if-stale
 	$(BIN)/jiuzhu chat
 
-## Install everything, start PostgreSQL/Redis if needed, lint, run the whole suite.
+## Install everything, start PostgreSQL/Redis if needed, lint, run the whole suite; then the
+## conversations again on a day years from now (every date comes from the injected clock).
 test: install
 	bash scripts/system-deps.sh
 	bash scripts/services.sh
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+	JIUZHU_TEST_TODAY=2031-06-01 $(BIN)/pytest -q tests/journeys --ignore=tests/journeys/test_concurrency.py
 
 bench: install
 	$(BIN)/python -m benchmarks

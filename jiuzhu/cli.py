@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors become one line on stderr and a non-zero exit status."""
     _register()
     try:
+        _set_date()
         app(args=argv, standalone_mode=False)
     except JiuzhuError as e:
         typer.echo(f"error: {e.message}", err=True)
@@ -53,6 +54,19 @@ def main(argv: list[str] | None = None) -> None:
             e.show()
             sys.exit(e.exit_code)
         raise
+
+
+def _set_date() -> None:
+    from jiuzhu.clock import ShiftedClock, set_clock
+    from jiuzhu.errors import ConfigError
+    from jiuzhu.settings import get_settings
+
+    settings = get_settings()
+    if settings.today is not None:
+        if not settings.demo:
+            msg = "JIUZHU_TODAY is for demos and replays; production runs on the real date"
+            raise ConfigError(msg)
+        set_clock(ShiftedClock(settings.today))
 
 
 def _first_line(e: BaseException) -> str:

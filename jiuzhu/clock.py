@@ -51,6 +51,21 @@ class FrozenClock:
         self.at += timedelta(**delta)
 
 
+class ShiftedClock:
+    """The machine's clock moved by whole days so that :func:`today` starts as ``today``;
+    time goes on (a code still expires), only the date is another (demos, replays).
+
+    :param today: the Guangdong date it should be now.
+    """
+
+    def __init__(self, today: date) -> None:
+        self.delta = timedelta(days=(today - datetime.now(LOCAL).date()).days)
+
+    def now(self) -> datetime:
+        """The machine's time, moved."""
+        return datetime.now(UTC) + self.delta
+
+
 _clock: Clock = SystemClock()
 
 

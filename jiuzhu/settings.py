@@ -8,12 +8,14 @@
                          generates ``<data_dir>/secret.key`` (mode 0600). Required in production.
 ``JIUZHU_DATA_DIR``      where the embedded default keeps its files (default ``./var``).
 ``JIUZHU_ENV``           ``demo`` (default) or ``production``; demo shows one-time codes in chat.
+``JIUZHU_TODAY``         demo only: run as if today were this date, ``YYYY-MM-DD`` (replays).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -44,6 +46,7 @@ class Settings(BaseSettings):
     rasa_token: SecretStr | None = None
     rasa_timeout: float = 2.0
     rasa_venv: Path | None = None
+    today: date | None = None
     host: str = "127.0.0.1"
     port: int = 8080
 

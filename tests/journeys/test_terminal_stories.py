@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, TEST_TODAY
 from tests.journeys.conftest import demo_database, story_ids
 
 pytestmark = pytest.mark.slow
@@ -27,6 +27,7 @@ class Chat:
 
     def __init__(self, data_dir: Path, sender: str) -> None:
         env = os.environ | {"JIUZHU_DATA_DIR": str(data_dir), "JIUZHU_SECRET_KEY": TEST_SECRET,
+                            "JIUZHU_TODAY": TEST_TODAY.isoformat(),
                             "PYTHONUNBUFFERED": "1"}  # fmt: skip
         env.pop("JIUZHU_DATABASE_URL", None)
         self.process = subprocess.Popen(
