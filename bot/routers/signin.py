@@ -59,7 +59,7 @@ from templates import Texts
 
 router = Router(name="signin")
 
-CONSENT_VERSION = "2026-11-v1"
+CONSENT_VERSION = "2026-12-v1"
 """Version of the authorization text (``consent-text`` in templates); bump on every change."""
 
 
