@@ -47,7 +47,10 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rasa_env.R
     """A real ``rasa run --enable-api`` serving a model trained on all the data."""
     venv = _rasa_venv()
     work = tmp_path_factory.mktemp("rasa")
-    model = rasa_env.train(venv, work, work / "models", echo=lambda s: None)
+    # Trained models are kept outside the repo, named by the hash of data, config and Rasa
+    # version: a run on unchanged data reuses it instead of training for minutes.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jiuzhu" / "rasa"
+    model = rasa_env.train(venv, work, cache, echo=lambda s: None)
     server = rasa_env.start_server(venv, work, model, token=secrets.token_urlsafe(16))
     try:
         yield server
