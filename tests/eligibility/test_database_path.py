@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eligibility.policy import dibao_standard
 from eligibility.precheck import load_family, run_precheck
+from jiuzhu import clock
 from store.consent import grant_with_minors, revoke_consents
 from store.crypto import vault
 from store.demo.fixtures import fixture_by_story
@@ -16,7 +17,7 @@ from store.models import AuditLog, Case, FamilyMember, Person
 from store.models import PrecheckResult as PrecheckRecord
 from store.session import make_sync_engine, transaction
 
-PERIOD = "2026-11"
+PERIOD = f"{clock.today():%Y-%m}"  # the test clock's month (the demo data moves with it)
 
 
 @pytest.fixture
