@@ -25,7 +25,6 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -45,7 +44,6 @@ MAX_BODY = 64 * 1024  # bytes: room for a 4096-character message in any encoding
 MAX_ID = 256  # characters of sender and message_id
 
 GATEWAY_KEY = web.AppKey("gateway", Gateway)
-_dumps = partial(json.dumps, ensure_ascii=False)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -124,9 +122,9 @@ class _Inbound:
 
 
 class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, close: bool = False) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.close = status, message, close
 
 
 Readiness = Callable[[], Awaitable[dict[str, str | None]]]
@@ -158,7 +156,10 @@ def build_rest_app(
                 _check_token(request, token)
             return await handler(request)
         except _BadRequest as e:
-            return _error(e.status, e.message)
+            response = _error(e.status, e.message)
+            if e.close:  # the connection's stream is no longer in a known state
+                response.force_close()
+            return response
         except web.HTTPException as e:  # 404, 405 from routing: JSON like the rest
             if e.status < 400:
                 raise
@@ -229,7 +230,10 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
     except web.HTTPRequestEntityTooLarge as e:
         raise _BadRequest(413, f"request body over {max_body} bytes; {expected}") from e
     except Exception as e:  # a body its Content-Encoding does not decode (bad gzip...)
-        raise _BadRequest(400, f"body could not be decoded; {expected}") from e
+        # Else aiohttp reads on after the reply, meets the decoding error again and logs it
+        # as an unhandled exception with a traceback: the rest of this body is not wanted.
+        request.content.feed_eof()
+        raise _BadRequest(400, f"body could not be decoded; {expected}", close=True) from e
     try:
         body = json.loads(raw.decode("utf-8-sig"))  # tolerate a BOM
     except (UnicodeDecodeError, ValueError) as e:
@@ -274,9 +278,23 @@ def _serialise(reply: Reply, documents: DocumentStore, sender: str) -> dict[str,
     return out
 
 
+def _dumps(obj: object) -> str:
+    """JSON text that encodes as UTF-8 whatever the replies hold.
+
+    Input is cleaned at the edge, but a reply can still carry a lone surrogate (a handler,
+    department data): it becomes U+FFFD instead of failing the whole response with a 500.
+    """
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status, dumps=_dumps)
 
 
 def _quote(filename: str) -> str:
-    return quote(filename, safe="")
+    return quote(filename, safe="", errors="replace")  # a lone surrogate: "?", not a 500
