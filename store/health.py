@@ -15,9 +15,10 @@ async def database_problem(
 ) -> str | None:
     """Why the database cannot serve a turn, or None when it answers a read and a write.
 
-    The write is a temporary table's row, rolled back; on SQLite the transaction itself
-    (``BEGIN IMMEDIATE``) takes the file's write lock, so a read-only, missing or replaced
-    file fails here too; on PostgreSQL a read-only server refuses the temporary table.
+    The read is the schema's migration revision; the write is a temporary table's row,
+    rolled back. On SQLite the transaction itself (``BEGIN IMMEDIATE``) takes the file's
+    write lock, so a read-only, missing or replaced file fails here too; on PostgreSQL a
+    read-only server or session refuses the temporary table.
 
     :param sqlite_path: the SQLite file, to check it and its ``-wal``/``-shm`` are writable.
     :returns: a short reason (no data from the database), or None.
@@ -26,7 +27,8 @@ async def database_problem(
         return "; ".join(found)
     try:
         async with sessionmaker() as session:
-            await session.execute(text("SELECT 1"))
+            # A table of ours, not "SELECT 1": a server whose schema is gone answers that too.
+            await session.execute(text("SELECT version_num FROM alembic_version"))
             await session.execute(text("CREATE TEMP TABLE IF NOT EXISTS jiuzhu_ready (n INTEGER)"))
             await session.execute(text("INSERT INTO jiuzhu_ready (n) VALUES (1)"))
             await session.rollback()

@@ -7,10 +7,13 @@ sign-ins and "no such table" for everyone. The runtime engine therefore opens th
 it) and :class:`FileIdentity` checks on every connect and checkout that the path still names
 the file the process started with.
 
-Limitation: SQLite maps ``<db>-shm`` into memory; if that file cannot be written (a
-read-only mount, another owner) SQLite's reads can end in SIGBUS, which Python cannot turn
-into an error. :func:`problems` detects it (with ``-wal``) so ``/readyz`` and start-up
-refuse instead; it cannot detect a file made unwritable while the process runs.
+SQLite maps ``<db>-shm`` into memory; if that file cannot be written (a read-only mount,
+another owner, an immutable flag) writes fail as "readonly database" and, when the mapping
+cannot be backed, reads can end in SIGBUS, which Python cannot turn into an error.
+:func:`problems` detects it (with the file, ``-wal`` and the directory), and the same check
+runs on every connect and checkout: the connection is refused with a log line, and
+``/readyz`` names the file. Limitation: a file made unwritable while a statement is running
+on an already mapped ``-shm`` is not caught before that statement.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 
 class DatabaseFileGone(SQLAlchemyError):
     """The SQLite file is missing or is not the one this process opened."""
+
+
+class DatabaseFileUnwritable(DatabaseFileGone):
+    """The SQLite file, its ``-wal``/``-shm`` or its directory cannot be written; refused alike."""
 
 
 def read_write_url(url: URL) -> URL:
@@ -72,7 +79,9 @@ class FileIdentity:
         return cls(path, stat.st_dev, stat.st_ino)
 
     def check(self) -> None:
-        """:raises DatabaseFileGone: the path is missing or names another file."""
+        """:raises DatabaseFileGone: the path is missing or names another file.
+        :raises DatabaseFileUnwritable: what :func:`problems` finds (an unwritable ``-shm``...).
+        """
         try:
             now = FileIdentity.of(self.path)
         except DatabaseFileGone:
@@ -82,6 +91,9 @@ class FileIdentity:
             log.error("the SQLite database file was replaced; refusing to use it")
             msg = f"{self.path} was replaced since this process opened it"
             raise DatabaseFileGone(msg)
+        if found := problems(self.path):  # a few stat calls: cheap next to a transaction
+            log.error("the SQLite database cannot be written; refusing it: %s", "; ".join(found))
+            raise DatabaseFileUnwritable("; ".join(found))
 
     def guard(self, engine: Engine) -> None:
         """Check on every new connection and every checkout of a pooled one."""
