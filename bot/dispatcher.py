@@ -22,7 +22,6 @@ from bot.middlewares.l10n import L10nMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.middlewares.transcript import TranscriptMiddleware
 from bot.routers import get_routers
-from jiuzhu import clock
 
 
 def build_dispatcher(
@@ -51,7 +50,7 @@ def build_dispatcher(
     dp.update.outer_middleware(L10nMiddleware())
     if throttling is not False:
         dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
-    dp.update.outer_middleware(idle or IdleMiddleware(clock=lambda: clock.now().timestamp()))
+    dp.update.outer_middleware(idle or IdleMiddleware())  # reads the injected clock
     if "sessionmaker" in workflow_data:
         # The transcript wraps the update's transaction: written after it, never part of it.
         dp.update.outer_middleware(TranscriptMiddleware(workflow_data["sessionmaker"]))

@@ -74,6 +74,11 @@ def now() -> datetime:
     return _clock.now()
 
 
+def timestamp() -> float:
+    """The installed clock's now as POSIX seconds (for code that stores seconds)."""
+    return _clock.now().timestamp()
+
+
 def today() -> date:
     """Today's date in Guangdong (UTC+8) by the installed clock."""
     return _clock.now().astimezone(LOCAL).date()

@@ -18,7 +18,6 @@ workers when the storage is Redis (whose key builder must use ``with_destiny=Tru
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, Update
 
+from jiuzhu.clock import timestamp
 from templates import Texts, texts
 
 Clock = Callable[[], float]
@@ -38,7 +38,8 @@ class IdleMiddleware(BaseMiddleware):
 
     :param idle_after: seconds of silence that count as a pause.
     :param restart_after: seconds after which even an unfinished flow restarts.
-    :param clock: wall-clock seconds (``time.time``); stored, so shared across workers.
+    :param clock: wall-clock seconds (default: the injected clock, :mod:`jiuzhu.clock`);
+        stored, so shared across workers.
     """
 
     def __init__(
@@ -46,7 +47,7 @@ class IdleMiddleware(BaseMiddleware):
         idle_after: float = 30 * 60,
         restart_after: float = 24 * 3600,
         *,
-        clock: Clock = time.time,
+        clock: Clock = timestamp,
     ) -> None:
         self.idle_after = idle_after
         self.restart_after = restart_after

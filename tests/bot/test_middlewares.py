@@ -7,6 +7,7 @@ from collections.abc import Callable
 from bot.channels.gateway import Gateway
 from bot.middlewares.idle import IdleMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from jiuzhu.clock import FrozenClock, now, use_clock
 from templates import texts
 from tests.bot.conftest import Demo, FakeClock, texts_of
 from tests.bot.test_gateway import fsm
@@ -114,3 +115,12 @@ class TestIdle:
         clock.advance(40 * MINUTE)
         replies = await gateway.handle("alice", "demo:skip")
         assert texts_of(replies)[0] == L10N.t("idle-resume")
+
+    async def test_by_default_the_pause_is_read_on_the_injected_clock(self, make_gateway) -> None:
+        with use_clock(FrozenClock(now())) as clock:
+            gateway = make_gateway()  # build_dispatcher's own IdleMiddleware
+            await gateway.handle("alice", "/demo")
+            await gateway.handle("alice", "1")
+            clock.advance(minutes=31)
+            replies = await gateway.handle("alice", "2")
+        assert texts_of(replies) == [L10N.t("idle-resume"), "demo: got 1,2"]
