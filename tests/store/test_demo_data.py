@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from store.demo.fixtures import fixtures_as_of
 from store.models import Benefit, Family, Person
 from store.pii import parse_id_number
 from store.session import make_sync_engine
-from tests.conftest import TEST_SECRET, migrated
+from tests.conftest import TEST_SECRET, TEST_TODAY, migrated
 
 JIUZHU = [sys.executable, "-m", "jiuzhu"]
 
@@ -32,20 +33,20 @@ def run_cli(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProce
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def test_same_seed_gives_identical_content(backend: str, tmp_path: Path) -> None:
+def test_same_seed_and_day_give_identical_content(backend: str, tmp_path: Path) -> None:
     digests = []
-    for run in ("a", "b", "other-seed"):
+    runs = {"a": ("7", TEST_TODAY), "b": ("7", TEST_TODAY), "other-seed": ("8", TEST_TODAY),
+            "other-day": ("7", TEST_TODAY.replace(year=TEST_TODAY.year + 5, day=1))}  # fmt: skip
+    for run, (seed, day) in runs.items():
         settings = migrated(backend, tmp_path / run)
         env = {"JIUZHU_DATABASE_URL": settings.sync_database_url.render_as_string(False)}
-        seed = "8" if run == "other-seed" else "7"
-        done = run_cli(
-            "demo-data", "--families", "300", "--seed", seed, data_dir=tmp_path / run, **env
-        )
+        done = run_cli("demo-data", "--families", "300", "--seed", seed,
+                       "--as-of", day.isoformat(), data_dir=tmp_path / run, **env)  # fmt: skip
         assert done.returncode == 0, done.stderr
         digests.append(run_cli("db", "digest", data_dir=tmp_path / run, **env).stdout.strip())
     assert len(digests[0]) == 64
     assert digests[0] == digests[1]
-    assert digests[2] != digests[0]
+    assert digests[2] != digests[0] and digests[3] != digests[0]
 
 
 def test_content_is_realistic_and_holds_the_stories(tmp_path: Path) -> None:
@@ -72,10 +73,11 @@ def test_content_is_realistic_and_holds_the_stories(tmp_path: Path) -> None:
     assert story_ids <= {n for n, _ in people}
 
 
-def test_list_fixtures_prints_every_story_identity(tmp_path: Path) -> None:
-    done = run_cli("demo-data", "--list-fixtures", data_dir=tmp_path)
+@pytest.mark.parametrize("day", [TEST_TODAY, date(2031, 6, 1)])
+def test_list_fixtures_prints_every_story_identity(tmp_path: Path, day: date) -> None:
+    done = run_cli("demo-data", "--list-fixtures", "--as-of", day.isoformat(), data_dir=tmp_path)
     assert done.returncode == 0
-    for family in fixtures_as_of():
+    for family in fixtures_as_of(day):
         assert f"story {family.story}" in done.stdout
         assert all(m.id_number in done.stdout for m in family.members)
 
@@ -85,6 +87,7 @@ def test_list_fixtures_prints_every_story_identity(tmp_path: Path) -> None:
     [
         (["demo-data", "--families", "-3"], {}, 2, "--families must be 0 or more"),
         (["demo-data", "--families", "x"], {}, 2, "--families"),
+        (["demo-data", "--as-of", "2031-13-01"], {}, 2, "--as-of must be a date YYYY-MM-DD"),
         (["db", "upgrade"], {"JIUZHU_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, 1,
          "cannot use the database"),
         (["db", "upgrade"], {"JIUZHU_DATABASE_URL": "mysql://x/y"}, 1, "unsupported database"),
