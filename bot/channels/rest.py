@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from aiohttp import web
+from aiohttp import web, web_response
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.log import server_logger
 from aiohttp.web_request import BaseRequest
 
 from bot.channels.gateway import Document, Gateway, Reply
@@ -112,6 +114,35 @@ class RedactedAccessLogger(AbstractAccessLogger):
             "%s %s %s %s %.1fms",
             request.method, path, response.status, response.body_length, time * 1000,
         )  # fmt: skip
+
+
+class _RefusedRequestsWithoutInput(logging.Filter):
+    """aiohttp's log of a request its HTTP parser refused, as one line without the request.
+
+    aiohttp logs it at ERROR with a traceback that quotes the offending bytes (a header may
+    hold a token or a phone number); a client's malformed request is not our error either.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        cause = getattr(exc, "__cause__", None)
+        if isinstance(exc, HttpProcessingError) or isinstance(cause, HttpProcessingError):
+            record.msg = "refused a malformed HTTP request (%s)"
+            record.args = (type(exc).__name__,)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def _quiet_aiohttp() -> None:
+    """What aiohttp writes before the app sees a request: no input in logs, no versions.
+
+    Process-wide (aiohttp has no per-app setting for either); idempotent.
+    """
+    if not any(isinstance(f, _RefusedRequestsWithoutInput) for f in server_logger.filters):
+        server_logger.addFilter(_RefusedRequestsWithoutInput())
+    # The parser's own 400s are made by aiohttp, past ``on_response_prepare``.
+    web_response.SERVER_SOFTWARE = "jiuzhu"
 
 
 @dataclass(frozen=True)
@@ -209,6 +240,7 @@ def build_rest_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.on_response_prepare.append(no_version)
+    _quiet_aiohttp()
     return app
 
 

@@ -96,3 +96,30 @@ async def test_a_reply_holding_a_lone_surrogate_is_sent_not_a_500() -> None:
         url = base + answer[1]["document"]["url"]
         async with aiohttp.ClientSession() as http, http.get(url) as response:
             assert response.status == 200 and await response.read() == b"%PDF"
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Phone\x01: 13800441825\r\n\r\n",
+        b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 13800441825x\r\n\r\n",
+    ],
+    ids=["a control character in a header name", "a Content-Length that is not a number"],
+)
+async def test_a_request_aiohttp_refuses_logs_no_input_and_no_versions(
+    gateway: Gateway, request_bytes: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    # aiohttp answers these itself, before the app: it logged them at ERROR with a traceback
+    # quoting the bytes, and its 400 named aiohttp's and Python's versions.
+    caplog.set_level(logging.DEBUG)
+    async with serving(gateway) as base:
+        url = urlsplit(base)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(request_bytes)
+        await writer.drain()
+        response = await reader.read()
+        writer.close()
+    head = response.partition(b"\r\n\r\n")[0].split(b"\r\n")
+    assert head[0].split()[1] == b"400" and b"Server: jiuzhu" in head
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert all("13800441825" not in r.getMessage() for r in caplog.records)
