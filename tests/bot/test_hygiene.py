@@ -46,6 +46,10 @@ async def test_a_document_link_works_for_its_sender_only_and_not_for_long(
         assert await _status(base + other) == 404  # another sender
         forged = url.replace(f"exp={query['exp'][0]}", f"exp={int(query['exp'][0]) + 3600}")
         assert await _status(base + forged) == 404  # a later expiry, same signature
+        sig = query["sig"][0]
+        tampered = url.replace(f"sig={sig}", f"sig={sig[:-1]}{'0' if sig[-1] != '0' else '1'}")
+        assert await _status(base + tampered) == 404  # the signature itself altered
+        assert await _status(base + url.split("?")[0]) == 404  # the bare token is no bearer
         clock.advance(3601)
         assert await _status(base + url) == 404  # expired
 
