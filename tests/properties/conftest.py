@@ -43,7 +43,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import TelegramMethod
 from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, settings
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import event, func, select
 
 from bot.app import AppContext, create_app_context
 from bot.channels.gateway import Gateway, chat_id_of
@@ -53,7 +53,7 @@ from bot.routers import get_routers
 from jiuzhu.settings import Settings
 from nlu import LocalNlu, NluEngine, get_engine
 from store.demo.fixtures import FIXTURES, fixtures_as_of
-from store.models import RECORD_MODELS, AuditLog, Consent, IdentityAttempt
+from store.models import RECORD_MODELS, AuditLog, Consent
 from tests.conftest import TEST_SECRET
 from tests.journeys.conftest import dialogue
 
@@ -111,6 +111,9 @@ _PERSONAL_RE = re.compile("|".join(re.escape(b) for b in sorted(PERSONAL, key=le
 _FORMAT = logging.Formatter("%(levelname)s %(name)s: %(message)s")
 
 
+_LOGGED: dict[str, type[Exception]] = {}
+
+
 @dataclass
 class Leak:
     logger: str
@@ -125,7 +128,7 @@ class LogTap(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.leaks: list[Leak] = []
-        self.errors: deque[str] = deque(maxlen=20)
+        self.errors: deque[tuple[int, str, str]] = deque(maxlen=50)  # (number, type, text)
         self.error_count = 0
         self.records = 0
 
@@ -137,7 +140,8 @@ class LogTap(logging.Handler):
             text = f"unformattable record {record.msg!r}: {type(e).__name__}"
         if record.exc_info or record.levelno >= logging.ERROR:
             self.error_count += 1
-            self.errors.append(text[-3000:])
+            kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+            self.errors.append((self.error_count, kind or record.name, text[-3000:]))
         found = sorted({PERSONAL[m.group(0)] for m in _PERSONAL_RE.finditer(text)})
         if found:
             match = _PERSONAL_RE.search(text)
@@ -145,6 +149,21 @@ class LogTap(logging.Handler):
             self.leaks.append(
                 Leak(record.name, record.levelname, found, text[start : start + 300])
             )
+
+    def since(self, count: int) -> list[tuple[int, str, str]]:
+        """The errors logged after the first ``count``."""
+        return [e for e in self.errors if e[0] > count]
+
+    def failure(self, count: int) -> Exception | None:
+        """The first error logged after ``count``, as an exception to raise an assertion
+        from: its type is named after the logged exception's, so that hypothesis (which
+        tells failures apart by the exceptions raised) reports each cause on its own."""
+        errors = self.since(count)
+        if not errors:
+            return None
+        _, kind, text = errors[0]
+        cls = _LOGGED.setdefault(kind, type(f"Logged_{kind}", (Exception,), {}))
+        return cls(text)
 
     @contextmanager
     def tapping(self) -> Iterator[None]:
@@ -212,9 +231,13 @@ class Harness:
     shown: list[Shown] = field(default_factory=list)
     senders: int = 0
     stats: Counter[str] = field(default_factory=Counter)  # what the examples reached
+    _snapshot: sqlite3.Connection | None = None
 
-    def __repr__(self) -> str:  # hypothesis prints the fixtures of a failing example
+    def __repr__(self) -> str:
         return f"Harness(ports {self.open_port}, {self.token_port})"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))  # hypothesis prints a failing example's fixtures too: keep it short
 
     @property
     def sessionmaker(self) -> Any:
@@ -268,8 +291,7 @@ class Harness:
         family_id = (await self.app.storage.get_data(key)).get("family_id")
         unaudited: list[int] = []
         if family_id is not None:
-            path = self.app.settings.sync_database_url.database
-            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            with closing(sqlite3.connect(f"file:{self._path}?mode=ro", uri=True)) as db:
                 unaudited = [
                     pid
                     for (pid,) in db.execute(
@@ -281,15 +303,29 @@ class Harness:
                 ]
         self.shown.append(Shown(chat_id, family_id, unaudited))
 
-    async def reset_identity_limits(self) -> None:
-        """Forget identity attempts: each example is a fresh hour for the limits.
+    def snapshot(self) -> None:
+        """Keep a copy of the database as it is now (:meth:`restore` goes back to it)."""
+        self._snapshot = sqlite3.connect(":memory:")
+        with closing(sqlite3.connect(self._path)) as live:
+            live.backup(self._snapshot)
 
-        Without this, the per-person limits (5 codes, 5 wrong codes an hour) reached by the
-        first examples would lock the story families out of every later one.
+    def restore(self) -> None:
+        """Put the database back as it was at :meth:`snapshot`, in the same file.
+
+        Each example then starts from the demo data: no consent, revocation, application or
+        identity attempt of an earlier example changes what it sees, so an example replays
+        the same way when hypothesis shrinks it (and the per-person limits of the identity
+        check, 5 codes an hour, do not lock the story families out of later examples).
+        Called between examples, when none of the dialogue's connections is in a
+        transaction; the backup API writes the pages in place, so the file stays the one
+        the engine opened.
         """
-        async with self.sessionmaker() as session:
-            await session.execute(delete(IdentityAttempt))
-            await session.commit()
+        with closing(sqlite3.connect(self._path, timeout=30)) as live:
+            self._snapshot.backup(live)
+
+    @property
+    def _path(self) -> str:
+        return str(self.app.settings.sync_database_url.database)
 
     def _count_record_select(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if _RECORD_SELECT.search(statement):
@@ -343,6 +379,7 @@ def harness(
 
     with logs.tapping():
         h = loop.run_until_complete(start())
+    h.snapshot()
     try:
         yield h
     finally:

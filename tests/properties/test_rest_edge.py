@@ -144,13 +144,17 @@ def parse(data: bytes) -> Response | None:
 # --- the properties --------------------------------------------------------------------------
 
 
-def check(h: Harness, response: Response | None, leaks_before: int) -> Any:
+def check(h: Harness, response: Response | None, marks: tuple[int, int]) -> Any:
     """The properties of every response; returns the decoded JSON (None: parser refusal)."""
+    leaks_before, errors_before = marks
     assert response is not None, "the server closed the connection without an answer"
     note(f"{response.status} {response.content_type} {response.text[:300]!r}")
     event(f"status {response.status}")
     h.stats[f"status {response.status}"] += 1
-    assert response.status < 500, response.text[:2000]
+    if response.status >= 500:  # one failure per cause: raised from what the server logged
+        raise AssertionError(f"{response.status}: {response.text[:500]}") from h.logs.failure(
+            errors_before
+        )
     assert "Traceback" not in response.text, response.text[:2000]
     leaked = h.logs.leaks[leaks_before:]
     assert not leaked, f"personal data logged in clear: {leaked[:3]}"
@@ -172,10 +176,10 @@ def check(h: Harness, response: Response | None, leaks_before: int) -> Any:
 
 def send(
     h: Harness, headers: list[bytes], body: bytes, *, token: bool = False, chunked: bool = False
-) -> tuple[Response | None, int]:
-    leaks = len(h.logs.leaks)
+) -> tuple[Response | None, tuple[int, int]]:
+    marks = len(h.logs.leaks), h.logs.error_count
     port = h.token_port if token else h.open_port
-    return h.run(exchange(port, headers, body, chunked=chunked)), leaks
+    return h.run(exchange(port, headers, body, chunked=chunked)), marks
 
 
 JSON_TYPE = [b"Content-Type: application/json"]
@@ -186,8 +190,8 @@ BEARER = [b"Authorization: Bearer " + TOKEN.encode()]
 @given(value=JSON | SHAPED, ensure_ascii=st.booleans(), token=st.booleans())
 def test_any_json_body(harness: Harness, value: Any, ensure_ascii: bool, token: bool) -> None:
     body = encode(value, ensure_ascii)
-    response, leaks = send(harness, JSON_TYPE + BEARER, body, token=token)
-    answer = check(harness, response, leaks)
+    response, marks = send(harness, JSON_TYPE + BEARER, body, token=token)
+    answer = check(harness, response, marks)
     assert response is not None and answer is not None
     if response.status == 200:  # only a JSON object with a string sender and message
         assert isinstance(value, dict), value
@@ -278,8 +282,8 @@ def test_any_headers(
     if encoding is not None:
         headers.append(b"Content-Encoding: " + encoding)
     headers += [name + b": " + value for name, value in extra]
-    response, leaks = send(harness, headers, coded(raw, coding), token=token, chunked=chunked)
-    check(harness, response, leaks)
+    response, marks = send(harness, headers, coded(raw, coding), token=token, chunked=chunked)
+    check(harness, response, marks)
     assert response is not None
     if token and response.status == 200:
         assert authorization is not None and TOKEN.encode() in authorization, authorization
@@ -333,8 +337,8 @@ def test_any_sender_and_message(
     if with_id:
         value["message_id"] = message_id
     body = encode(value, ensure_ascii)
-    response, leaks = send(harness, JSON_TYPE, body)
-    answer = check(harness, response, leaks)
+    response, marks = send(harness, JSON_TYPE, body)
+    answer = check(harness, response, marks)
     assert response is not None and answer is not None
     plain_id = (
         not with_id
@@ -380,9 +384,9 @@ def test_bursts_are_all_answered(
             return list(await asyncio.gather(*send_one))
         return [await one for one in send_one]
 
-    leaks = len(harness.logs.leaks)
+    marks = len(harness.logs.leaks), harness.logs.error_count
     for response in harness.run(all_of_them()):
-        answer = check(harness, response, leaks)
+        answer = check(harness, response, marks)
         assert response is not None and response.status == 200, answer
         assert answer and all(r["text"].strip() for r in answer), f"dropped: {answer}"
 
