@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -31,7 +33,8 @@ async def test_nothing_personal_before_identity_is_proven(resident: Resident) ->
     seen.append(await resident.say(story_ids("A")[0]))  # a code goes out; nothing shown yet
     for attempt in ("menu:benefits", "看看我家的待遇", "申请进度", "000000"):
         seen.append(await resident.say(attempt))
-    shown = "\n".join(seen)
+    # The demo code is random digits: "217" inside it is no benefit amount.
+    shown = re.sub(r"本次验证码：\d{6}", "", "\n".join(seen))
     leaked = [bit for bit in _personal_bits("A") if bit in shown]
     assert leaked == []
     assert "138****1825" not in shown  # not even whether, or which, phone is on file
