@@ -182,6 +182,9 @@ class LogTap(logging.Handler):
 # --- the dialogue, once per module -----------------------------------------------------------
 
 TOKEN = "properties-secret-token"
+TRACEBACK = re.compile(r"Traceback \(most recent call last\):(?:\s|\\n)+File ")
+"""A Python traceback's first frame, also as JSON text (the heading alone may be what a
+resident typed, and a reply's ``recipient_id`` is the sender's own text)."""
 PRECHECK_TITLE = "救助资格预审结果"
 RECORD_TABLES = sorted(m.__tablename__ for m in RECORD_MODELS.values())
 _RECORD_SELECT = re.compile(
