@@ -84,11 +84,6 @@ def today() -> date:
     return _clock.now().astimezone(LOCAL).date()
 
 
-def current() -> Clock:
-    """The installed clock."""
-    return _clock
-
-
 def set_clock(clock: Clock) -> Clock:
     """Install ``clock`` for the whole process; returns the one it replaces."""
     global _clock
