@@ -58,3 +58,10 @@ class ChangeCb(CallbackData, prefix="change"):
     """A life event to report (:data:`store.models.cases.LIFE_EVENTS`)."""
 
     event: str
+
+
+class HandoffCb(CallbackData, prefix="handoff"):
+    """After the wait was announced: ``callback`` (call me back) or ``wait``, for ``case``."""
+
+    action: str
+    case: int

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu import clock
 from jiuzhu.settings import Settings
 from nlu import NluEngine
+from staff.cases import Resident
 from store.base import utcnow
 from templates import Texts
 
@@ -53,13 +54,14 @@ class Turn:
     sender_hash: str
     nlu: NluEngine | None = None
     channel: str | None = None
+    sender: str | None = None
 
     @classmethod
     def of(cls, message: Message, data: dict[str, Any]) -> Turn:
         """Bundle a handler's injected data (``**data``) for ``message``'s chat."""
         return cls(
             message, data["state"], data["session"], data["l10n"], data["settings"],
-            data["sender_hash"], data.get("nlu"), data.get("channel"),
+            data["sender_hash"], data.get("nlu"), data.get("channel"), data.get("sender"),
         )  # fmt: skip
 
     @property
@@ -85,6 +87,18 @@ class Turn:
             await self.state.update_data(person_id=None, family_id=None, identified_at=None)
             return None
         return int(data["person_id"]), int(data["family_id"])
+
+    async def resident(self) -> Resident:
+        """Who this conversation is, for a case: hashes, where to reach them, who if known."""
+        known = await self.person()
+        telegram = self.on_telegram
+        return Resident(
+            sender_hash=self.sender_hash,
+            channel="telegram" if telegram else self.channel,
+            address=str(self.message.chat.id) if telegram else self.sender,
+            person_id=known[0] if known else None,
+            family_id=known[1] if known else None,
+        )
 
     async def reply(self, key: str, /, reply_markup: Any = None, **context: Any) -> Message:
         """Send the text ``key`` (templates) with ``context``."""

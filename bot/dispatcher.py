@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, Literal
 
 from aiogram import Dispatcher, Router
@@ -17,6 +18,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 
 from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.handoff import HandoffMiddleware
 from bot.middlewares.idle import IdleMiddleware
 from bot.middlewares.l10n import L10nMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -55,5 +57,8 @@ def build_dispatcher(
         # The transcript wraps the update's transaction: written after it, never part of it.
         dp.update.outer_middleware(TranscriptMiddleware(workflow_data["sessionmaker"]))
         dp.update.outer_middleware(DbSessionMiddleware(workflow_data["sessionmaker"]))
+        settings = workflow_data.get("settings")
+        wait = settings.handoff_wait_minutes if settings is not None else 10.0
+        dp.update.outer_middleware(HandoffMiddleware(timedelta(minutes=wait)))
     dp.include_routers(*get_routers(extra_routers))
     return dp

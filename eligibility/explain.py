@@ -7,9 +7,12 @@ reader should see (e.g. masked names); ids without a name are shown as they are.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from templates import texts
+from templates import Texts, texts
+
+if TYPE_CHECKING:
+    from eligibility.result import PrecheckResult
 
 
 def _key(prefix: str, code: str) -> str:
@@ -63,3 +66,53 @@ def amount_text(amount: float | None, status: str) -> str:
     if status != "eligible" or amount == 0:
         return t.t("amount-none")
     return t.t("amount-per-month", amount=amount)
+
+
+def explain_precheck(
+    l10n: Texts, result: PrecheckResult, names: dict[str, str], receiving: dict[str, Any]
+) -> str:
+    """The pre-check as one chat message in plain Chinese (``l10n``: the ``bot`` texts).
+
+    An ineligible program lists only the reasons against it (a met condition under a refusal
+    reads like its cause); members are "全家" when the program covers everyone.
+    :param receiving: program → its benefit line, for programs the family already receives.
+    """
+    from eligibility.reasons import FAVOURABLE
+    from eligibility.regions import region_name
+    from eligibility.result import PROGRAMS
+
+    everyone = len(names) == result.household_size
+    programs = []
+    for code in PROGRAMS:
+        program = result.programs[code]
+        reasons = program.reasons
+        if program.status == "ineligible":
+            reasons = [r for r in reasons if r.code not in FAVOURABLE] or reasons
+        members = [names.get(m, m) for m in program.members]
+        if everyone and len(members) == len(names) > 1:
+            members = [l10n.t("benefits-whole-family")]
+        line = receiving.get(code)
+        programs.append({
+            "name": program_name(code),
+            "status": program.status,
+            "status_text": status_text(program.status),
+            "amount": amount_text(program.monthly_amount, program.status),
+            "members": members,
+            "reasons": [reason_text(r, names) for r in reasons],
+            "receiving": line is not None,
+            "next_review": line.next_review if line else None,
+        })  # fmt: skip
+    return l10n.t(
+        "precheck-result",
+        region=region_name(result.region),
+        area=area_text(result.area),
+        period=result.period,
+        household_size=result.household_size,
+        per_capita_income=result.per_capita_income,
+        standard=result.dibao_standard,
+        source=source_text(result.dibao_standard_source),
+        programs=programs,
+        flags=[flag_text(f, names) for f in result.flags],
+        unverified=[names.get(m, m) for m in result.unverified_members],
+        visit=any(p["status"] == "needs_home_visit" for p in programs),
+    )

@@ -14,7 +14,8 @@ How records become the rules' input (each a reading of RULES.md):
 - ``student``: an enrolment open in the period; ``serious_illness``: a 重特大疾病 record;
 - ``has_supporter``: [A] another member aged 18–59, not a student, without a grade 1–2
   disability (supporters living elsewhere are not in the data: the caseworker checks);
-- home-visit findings: those of the family's latest closed ``home_visit`` case.
+- home-visit findings: those of the family's latest recorded visit (:class:`HomeVisitRecord`);
+  an income the caseworker corrected replaces that member's department income by kind.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from eligibility.situation import (
     Situation,
 )
 from store.base import utcnow
-from store.models import Case, Family, FamilyMember, Person
+from store.models import Family, FamilyMember, HomeVisitRecord, Person
 from store.models import PrecheckResult as PrecheckRecord
 from store.sources import SOURCES, ConsentRequired, read_records
 
@@ -165,13 +166,14 @@ async def build_situation(
     if not any(m.relation == "applicant" for m in members):
         raise ConsentRequired(applicant.person_id, PRECHECK_KINDS)
     _set_supporters(members, day)
+    home_visit = _apply_visit(members, await latest_visit(session, family.id))
     situation = Situation(
         region=family.region_code,
         area=family.area,
         period=period,
         members=members,
         assets=Assets(**assets),
-        home_visit=await _home_visit(session, family.id),
+        home_visit=home_visit,
         unverified_members=unverified,
     )
     return situation, _dedupe(sources)
@@ -194,14 +196,26 @@ def _dedupe(sources: list[DataSource]) -> list[DataSource]:
     return list(latest.values())
 
 
-async def _home_visit(session: AsyncSession, family_id: int) -> HomeVisit | None:
-    case = await session.scalar(
-        select(Case)
-        .where(Case.family_id == family_id, Case.kind == "home_visit", Case.status == "closed")
-        .order_by(Case.id.desc())
+async def latest_visit(session: AsyncSession, family_id: int) -> HomeVisitRecord | None:
+    """The family's most recent home visit, if any."""
+    return await session.scalar(
+        select(HomeVisitRecord)
+        .where(HomeVisitRecord.family_id == family_id)
+        .order_by(HomeVisitRecord.visited_at.desc(), HomeVisitRecord.id.desc())
         .limit(1)
     )
-    return HomeVisit(**case.findings) if case is not None and case.findings else None
+
+
+def _apply_visit(members: list[Member], visit: HomeVisitRecord | None) -> HomeVisit | None:
+    if visit is None:
+        return None
+    corrected = visit.findings.get("corrected_income") or {}
+    for m in members:
+        if m.id in corrected:
+            m.income_kinds = {k: float(v) for k, v in corrected[m.id].items()}
+            m.monthly_income = round(sum(m.income_kinds.values()), 2)
+    fields = HomeVisit.model_fields
+    return HomeVisit(**{k: v for k, v in visit.findings.items() if k in fields})
 
 
 async def load_family(session: AsyncSession, family_id: int) -> Family:

@@ -9,6 +9,11 @@
 ``JIUZHU_DATA_DIR``      where the embedded default keeps its files (default ``./var``).
 ``JIUZHU_ENV``           ``demo`` (default) or ``production``; demo shows one-time codes in chat.
 ``JIUZHU_TODAY``         demo only: run as if today were this date, ``YYYY-MM-DD`` (replays).
+``JIUZHU_REST_CALLBACK_URL``  where staff replies to REST residents are POSTed, one JSON message
+                         each (Rasa's ``CallbackOutput`` form); empty: they wait for the next turn.
+``JIUZHU_HANDOFF_WAIT_MINUTES``  a resident waiting this long for a person is told the expected
+                         wait and offered a call-back (default 10 [A]).
+``JIUZHU_STAFF_COOKIE_SECURE``  staff session cookie only over HTTPS (default: on in production).
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ class Settings(BaseSettings):
     rasa_timeout: float = 2.0
     rasa_venv: Path | None = None
     today: date | None = None
+    rest_callback_url: str = ""
+    handoff_wait_minutes: float = 10.0
+    staff_cookie_secure: bool | None = None
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -54,6 +62,13 @@ class Settings(BaseSettings):
     def demo(self) -> bool:
         """True where one-time codes may be shown in the chat; never in production."""
         return self.env != "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Staff cookies marked ``Secure``: as set, else only in production (HTTPS there)."""
+        return self.env == "production" if self.staff_cookie_secure is None else (
+            self.staff_cookie_secure
+        )
 
     def _url(self) -> URL:
         raw = self.database_url or f"sqlite:///{(self.data_dir / 'jiuzhu.db').as_posix()}"

@@ -183,7 +183,9 @@ class Gateway:
         with self.session.capture() as outbox:
             try:
                 update = self._update(chat_id, text, await self._buttons.lookup(chat_id, text))
-                result = await self.dispatcher.feed_update(self.bot, update, channel=self.channel)
+                result = await self.dispatcher.feed_update(
+                    self.bot, update, channel=self.channel, sender=sender
+                )
                 if isinstance(result, TelegramMethod):  # webhook-style handler return value
                     await self.bot(result)
             except Exception:

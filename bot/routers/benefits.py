@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.callbacks import BenefitsCb, MenuAction, MenuCb
 from bot.conversation import Turn, continue_as_known, target, today
 from bot.keyboards.inline import inline
-from bot.people import relation_text
 from eligibility import explain
+from eligibility.people import relation_text
 from eligibility.precheck import load_family
 from eligibility.regions import region_name
 from eligibility.result import PrecheckResult

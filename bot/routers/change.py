@@ -16,15 +16,12 @@ from bot.conversation import Turn, continue_as_known, target
 from bot.keyboards.inline import inline
 from bot.states import Change
 from nlu import FALLBACK_INTENT
-from staff.cases import open_case
-from store.models import Family, ReportedChange
+from staff.changes import NOTE_LIMIT, report_change
 from store.models.cases import LIFE_EVENTS
 from store.pii import mask_text
 
 router = Router(name="change")
 
-NOTE_LIMIT = 500
-"""Characters of the resident's own words kept with a reported change."""
 NOTE_SHOWN = 60
 """Notes up to this long are repeated back, so the person sees what was recorded."""
 
@@ -46,19 +43,8 @@ async def change_step(turn: Turn) -> None:
 
 async def record_change(turn: Turn, event: str, note: str | None = None) -> None:
     """Store the event and the person's own words, open a case, offer a new pre-check."""
-    person_id, family_id = await turn.person()  # type: ignore[misc]
-    family = await turn.session.get(Family, family_id)
+    await report_change(turn.session, await turn.resident(), event, note)
     note = mask_text(note)[:NOTE_LIMIT] if note else None
-    turn.session.add(
-        ReportedChange(
-            family_id=family_id, person_id=person_id, event=event, channel="chat", note=note
-        )
-    )
-    await open_case(
-        turn.session, kind="report_change", region_code=family.region_code,
-        summary=f"reported change: {event}", family_id=family_id, person_id=person_id,
-        sender_hash=turn.sender_hash,
-    )  # fmt: skip
     await turn.state.set_state(None)
     await turn.state.update_data(life_event=None, change_note=None)
     buttons = inline(turn.l10n, ("change-button-recheck", MenuCb(action=MenuAction.apply)))

@@ -1,48 +1,71 @@
-"""转人工 and complaints: a case for a caseworker of the resident's region.
+"""转人工, complaints and crises: a case for a caseworker of the resident's region.
 
-Until the staff console takes conversations over, the case is stored and the resident is
-told what happens next and when (:data:`staff.cases.RESPONSE_WORKING_DAYS`). Asking again
-while a case is open points to that case instead of opening another.
+The case (its region, priority and reuse of an open one) is :mod:`staff.cases`' business;
+this module only says what happens next: the case number and when a person gets back
+(:mod:`staff.clocks`). A caseworker who takes it holds the conversation
+(:mod:`bot.middlewares.handoff`). Also the call-back offered to a resident left waiting.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
 
-from bot.conversation import Turn
-from staff.cases import RESPONSE_WORKING_DAYS, open_case
-from store.models import Case, Family
+from aiogram import Router
+from aiogram.types import CallbackQuery
 
-UNKNOWN_REGION = "440000"
-"""Cases of people not yet identified go to the province's queue."""
+from bot.callbacks import HandoffCb
+from bot.conversation import Turn, today
+from bot.keyboards.menu import main_menu
+from staff import relay
+from staff.cases import open_for_resident
+from staff.clocks import figure
+from store.models import Case
+
+router = Router(name="handoff")
+
+FAMILY = {"handoff": "handoff", "complaint": "complaint", "crisis": "crisis",
+          "dispute": "dispute", "home_visit": "home-visit"}  # fmt: skip
+"""Case kind → the prefix of its texts (``<prefix>-opened``, ``<prefix>-still-open``)."""
+
+
+def promised_days() -> int:
+    """Working days within which a caseworker makes first contact (RULES.md timelines)."""
+    return int(figure("first_contact", today()))
 
 
 async def hand_over(
-    turn: Turn, *, kind: str = "handoff", reason: str = "asked for a person"
-) -> None:
-    """Open a ``handoff`` or ``complaint`` case (or reuse an open one) and give its number.
+    turn: Turn, *, kind: str = "handoff", reason: str = "asked for a person",
+    priority: str | None = None, precheck_id: int | None = None,
+) -> Case:
+    """Open a case of ``kind`` for this resident (or reuse the open one) and say so.
 
-    :param reason: the case summary, with no personal data; ``urgent: ...`` marks a crisis.
+    :param reason: the case summary, with no personal data.
     """
-    open_already = await turn.session.scalar(
-        select(Case).where(
-            Case.sender_hash == turn.sender_hash, Case.kind == kind, Case.status != "closed"
-        )
+    case, opened = await open_for_resident(
+        turn.session, await turn.resident(), kind=kind, summary=reason, priority=priority,
+        precheck_id=precheck_id,
     )
-    if open_already is not None:
-        if reason.startswith("urgent") and not open_already.summary.startswith("urgent"):
-            open_already.summary = f"{reason}; {open_already.summary}"
-        await turn.reply(f"{kind}-still-open", number=open_already.id, days=RESPONSE_WORKING_DAYS)
-        return
-    known = await turn.person()
-    region = UNKNOWN_REGION
-    if known is not None:
-        family = await turn.session.get(Family, known[1])
-        region = family.region_code
-    case = await open_case(
-        turn.session, kind=kind, region_code=region, summary=reason,
-        family_id=known[1] if known else None, person_id=known[0] if known else None,
-        sender_hash=turn.sender_hash,
-    )  # fmt: skip
     await turn.state.update_data(misunderstood=0)
-    await turn.reply(f"{kind}-opened", number=case.id, days=RESPONSE_WORKING_DAYS)
+    prefix = FAMILY.get(kind, "handoff")
+    if not opened and prefix in ("dispute", "home-visit"):
+        prefix = "handoff"
+    hours = int(figure("crisis_contact", today()))
+    await turn.reply(f"{prefix}-{'opened' if opened else 'still-open'}", number=case.id,
+                     days=promised_days(), hours=hours)  # fmt: skip
+    return case
+
+
+@router.callback_query(HandoffCb.filter())
+async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, **data: Any) -> None:
+    """请回电 / 继续等待, after the wait was announced."""
+    await callback.answer()
+    turn = Turn.of(callback.message, data)
+    case = await turn.session.get(Case, callback_data.case)
+    if callback_data.action == "callback" and case is not None and (
+        case.sender_hash == turn.sender_hash
+    ):
+        await relay.request_callback(turn.session, case.id)
+        await turn.reply("handoff-callback-noted", number=case.id,
+                         reply_markup=main_menu(turn.l10n))  # fmt: skip
+        return
+    await turn.reply("handoff-keep-waiting", reply_markup=main_menu(turn.l10n))

@@ -19,12 +19,11 @@ from bot.callbacks import MenuAction, MenuCb, PrecheckCb
 from bot.conversation import Turn, continue_as_known, target, this_month, today
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
-from bot.people import member_names, members_without, registered_applicant, relation_text
+from bot.routers.handoff import hand_over
 from eligibility import explain
 from eligibility.documents import render_verification_report
+from eligibility.people import member_names, members_without, registered_applicant, relation_text
 from eligibility.precheck import load_family, run_precheck
-from eligibility.reasons import FAVOURABLE
-from eligibility.regions import region_name
 from eligibility.result import PROGRAMS, PrecheckResult
 from store.applications import open_applications, submit_application
 from store.benefits import happiness_list
@@ -43,60 +42,16 @@ APPLY_ORDER = (
 """Programs one can apply for from a pre-check, the most protective first."""
 
 
-def _after_buttons(l10n: Texts) -> InlineKeyboardMarkup:
-    return inline(
-        l10n,
+def _after_buttons(l10n: Texts, *, disputable: bool = False) -> InlineKeyboardMarkup:
+    buttons = [
         ("precheck-button-apply", PrecheckCb(action="apply")),
         ("precheck-button-report", PrecheckCb(action="report")),
         ("menu-benefits", MenuCb(action=MenuAction.benefits)),
         ("menu-human", MenuCb(action=MenuAction.human)),
-    )
-
-
-def explain_result(
-    l10n: Texts, result: PrecheckResult, names: dict[str, str], receiving: dict[str, Any]
-) -> str:
-    """The pre-check as one chat message in plain Chinese.
-
-    An ineligible program lists only the reasons against it (a met condition under a refusal
-    reads like its cause); members are "全家" when the program covers everyone.
-    :param receiving: program → its benefit line, for programs the family already receives.
-    """
-    everyone = len(names) == result.household_size
-    programs = []
-    for code in PROGRAMS:
-        program = result.programs[code]
-        reasons = program.reasons
-        if program.status == "ineligible":
-            reasons = [r for r in reasons if r.code not in FAVOURABLE] or reasons
-        members = [names.get(m, m) for m in program.members]
-        if everyone and len(members) == len(names) > 1:
-            members = [l10n.t("benefits-whole-family")]
-        line = receiving.get(code)
-        programs.append({
-            "name": explain.program_name(code),
-            "status": program.status,
-            "status_text": explain.status_text(program.status),
-            "amount": explain.amount_text(program.monthly_amount, program.status),
-            "members": members,
-            "reasons": [explain.reason_text(r, names) for r in reasons],
-            "receiving": line is not None,
-            "next_review": line.next_review if line else None,
-        })  # fmt: skip
-    return l10n.t(
-        "precheck-result",
-        region=region_name(result.region),
-        area=explain.area_text(result.area),
-        period=result.period,
-        household_size=result.household_size,
-        per_capita_income=result.per_capita_income,
-        standard=result.dibao_standard,
-        source=explain.source_text(result.dibao_standard_source),
-        programs=programs,
-        flags=[explain.flag_text(f, names) for f in result.flags],
-        unverified=[names.get(m, m) for m in result.unverified_members],
-        visit=any(p["status"] == "needs_home_visit" for p in programs),
-    )
+    ]
+    if disputable:  # a refusal may be disputed: a person reviews it (PIPL art. 24)
+        buttons.append(("precheck-button-dispute", PrecheckCb(action="dispute")))
+    return inline(l10n, *buttons)
 
 
 async def receiving(turn: Turn, family: Family) -> dict[str, Any]:
@@ -140,8 +95,27 @@ async def precheck_step(turn: Turn) -> None:
     )
     await turn.state.update_data(precheck_id=done.record_id)
     names = member_names(family, turn.l10n)
-    text = explain_result(turn.l10n, done.result, names, await receiving(turn, family))
-    await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n))
+    text = explain.explain_precheck(turn.l10n, done.result, names, await receiving(turn, family))
+    disputable = done.result.status("dibao") == "ineligible"
+    await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n, disputable=disputable))
+    if any(p.status == "needs_home_visit" for p in done.result.programs.values()):
+        flags = ",".join(f.code for f in done.result.flags) or "income check"
+        await hand_over(turn, kind="home_visit", reason=f"pre-check needs a home visit: {flags}",
+                        precheck_id=done.record_id)  # fmt: skip
+
+
+@router.callback_query(PrecheckCb.filter(F.action == "dispute"))
+async def dispute_pressed(callback: CallbackQuery, **data: Any) -> None:
+    """对结果有异议: a caseworker reviews the refusal (a dispute case with the pre-check)."""
+    await callback.answer()
+    turn = Turn.of(callback.message, data)
+    known = await turn.person()
+    record = await _latest(turn, known[1]) if known else None
+    if known is None or record is None:
+        await continue_as_known(turn, "precheck")
+        return
+    await hand_over(turn, kind="dispute", reason="disputes the pre-check's refusal",
+                    precheck_id=record.id)  # fmt: skip
 
 
 async def _latest(turn: Turn, family_id: int) -> PrecheckRecord | None:

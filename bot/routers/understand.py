@@ -21,6 +21,7 @@ from bot.routers.handoff import hand_over
 from bot.routers.policy import answer_policy
 from bot.routers.precheck import send_report
 from nlu import FALLBACK_INTENT, ParseResult
+from staff.cases import open_for_resident
 
 router = Router(name="understand")
 
@@ -115,6 +116,9 @@ async def _not_understood(turn: Turn, key: str) -> None:
         )
         # Off-topic twice was understood, just not ours: say so rather than "I did not follow".
         await turn.reply("offer-human", understood=key == "out-of-scope", reply_markup=buttons)
+        if key == "not-understood":  # staff see where the assistant fails; low until asked
+            await open_for_resident(turn.session, await turn.resident(), kind="handoff",
+                                    summary="not understood twice", priority="low")  # fmt: skip
         return
     await turn.state.update_data(misunderstood=count)
     await turn.reply(key, reply_markup=main_menu(turn.l10n))

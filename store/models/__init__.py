@@ -3,7 +3,7 @@
 from store.models.applications import Application, ApplicationEvent, PrecheckResult
 from store.models.audit import AuditLog, IdentityAttempt, SmsOutbox, Transcript
 from store.models.benefits import Benefit
-from store.models.cases import Case, ReportedChange
+from store.models.cases import Case, CaseEvent, Outbound, ReportedChange
 from store.models.consent import Consent
 from store.models.people import Family, FamilyMember, Person
 from store.models.records import (
@@ -22,6 +22,16 @@ from store.models.records import (
     UnemploymentRegistration,
     Vehicle,
 )
+from store.models.staff import (
+    BenefitDecision,
+    CaseView,
+    HomeVisitRecord,
+    LoginAttempt,
+    Notice,
+    Referral,
+    StaffAccess,
+    StaffAccount,
+)
 
 __all__ = [
     "RECORD_MODELS",
@@ -29,26 +39,36 @@ __all__ = [
     "ApplicationEvent",
     "AuditLog",
     "Benefit",
+    "BenefitDecision",
     "BusinessRegistration",
     "Case",
+    "CaseEvent",
+    "CaseView",
     "Consent",
     "DeathRecord",
     "DisabilityCertificate",
     "Family",
     "FamilyMember",
     "FinancialAsset",
+    "HomeVisitRecord",
     "HouseholdRegistration",
     "IdentityAttempt",
     "IncomeRecord",
+    "LoginAttempt",
     "MedicalExpense",
+    "Notice",
+    "Outbound",
     "Person",
     "PrecheckResult",
     "ProvidentFund",
     "RealEstate",
+    "Referral",
     "ReportedChange",
     "SchoolEnrolment",
     "SmsOutbox",
     "SocialInsurance",
+    "StaffAccess",
+    "StaffAccount",
     "Transcript",
     "UnemploymentRegistration",
     "Vehicle",

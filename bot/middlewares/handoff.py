@@ -1,0 +1,103 @@
+"""The handoff lock and the messages staff left, on every update.
+
+Innermost of the update middlewares (it needs the update's database session):
+
+1. Messages waiting for this resident (a caseworker's reply, "a person joined", a notice
+   with its documents) are shown first, in order (:func:`staff.relay.take_undelivered`).
+   A "the assistant is back" message restarts the dialogue at the menu, identity kept.
+2. While a caseworker holds the conversation (:func:`staff.relay.held_case`, a row in the
+   database, so every worker sees it), the message goes to the case and the assistant
+   says nothing: no handler runs.
+3. A resident whose request for a person has waited longer than ``wait`` is told the
+   expected wait (the region's recent median) and offered a call-back, once per case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, TelegramObject, Update
+from babel.dates import format_timedelta
+
+from bot.callbacks import HandoffCb
+from bot.keyboards.inline import inline
+from bot.routers.handoff import promised_days
+from staff import relay
+from templates import Texts
+
+KEPT_ON_RETURN = ("person_id", "family_id", "identified_at", "consented")
+"""FSM data a closed case leaves in place: who the resident proved to be, and consent."""
+
+
+class HandoffMiddleware(BaseMiddleware):
+    """See the module docstring. :param wait: how long before the wait is announced."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        session, sender_hash = data.get("session"), data.get("sender_hash")
+        chat, bot = data.get("event_chat"), data.get("bot")
+        if session is None or not sender_hash or chat is None or bot is None:
+            return await handler(event, data)
+        deliveries = await relay.take_undelivered(session, sender_hash)
+        for delivery in deliveries:
+            await _show(bot, chat.id, delivery)
+        state: FSMContext | None = data.get("state")
+        if state is not None and any(d.reset_conversation for d in deliveries):
+            await _back_to_menu(state)
+        held = await relay.held_case(session, sender_hash)
+        if held is not None:
+            await relay.from_resident(session, held, _words(event))
+            if isinstance(event, Update) and event.callback_query is not None:
+                await bot.answer_callback_query(event.callback_query.id)
+            return None
+        offer = await relay.callback_offer_due(session, sender_hash, self.wait)
+        if offer is not None:
+            await self._offer_callback(bot, chat.id, data["l10n"], offer, session)
+        return await handler(event, data)
+
+    async def _offer_callback(self, bot: Bot, chat_id: int, l10n: Texts, case: Any,
+                              session: Any) -> None:  # fmt: skip
+        wait = await relay.expected_wait(session, case.region_code)
+        shown = format_timedelta(wait, locale="zh_CN") if wait else None
+        buttons = inline(
+            l10n,
+            ("handoff-button-callback", HandoffCb(action="callback", case=case.id)),
+            ("handoff-button-wait", HandoffCb(action="wait", case=case.id)),
+        )
+        text = l10n.t("handoff-wait", number=case.id, wait=shown, days=promised_days())
+        await bot.send_message(chat_id, text, reply_markup=buttons)
+
+
+async def _show(bot: Bot, chat_id: int, delivery: relay.Delivery) -> None:
+    await bot.send_message(chat_id, delivery.text)
+    for attachment in delivery.attachments:
+        await bot.send_document(chat_id, BufferedInputFile(attachment.data, attachment.filename))
+
+
+async def _back_to_menu(state: FSMContext) -> None:
+    data = await state.get_data()
+    await state.set_state(None)
+    await state.set_data({k: data[k] for k in KEPT_ON_RETURN if k in data})
+
+
+def _words(event: TelegramObject) -> str:
+    """What the resident sent: the text, a caption, a button's title, or the kind of thing."""
+    if not isinstance(event, Update):
+        return ""
+    if event.message is not None:
+        m = event.message
+        return m.text or m.caption or f"[{m.content_type}]"
+    if event.callback_query is not None:
+        return f"[button] {event.callback_query.data or ''}"
+    return ""
