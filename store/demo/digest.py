@@ -15,7 +15,7 @@ from store.base import Base
 
 
 def content_digest(conn: Connection, tables: list[str] | None = None) -> str:
-    """Hex SHA-256 over every row of ``tables`` (default: all), each table ordered by id."""
+    """Hex SHA-256 over every row of ``tables`` (default: all), each ordered by primary key."""
     digest = hashlib.sha256()
     for table in Base.metadata.sorted_tables:
         if tables is not None and table.name not in tables:
@@ -23,7 +23,7 @@ def content_digest(conn: Connection, tables: list[str] | None = None) -> str:
         columns = [c for c in table.columns if not c.name.endswith("_hash")]
         digest.update(table.name.encode())
         result = conn.execution_options(yield_per=10_000).execute(
-            select(*columns).order_by(table.c.id)
+            select(*columns).order_by(*table.primary_key.columns)
         )
         for row in result:
             digest.update(repr(tuple(row)).encode())

@@ -13,7 +13,7 @@ from store.consent import grant_with_minors, revoke_consents
 from store.crypto import vault
 from store.demo.fixtures import fixture_by_story
 from store.demo.generator import generate
-from store.models import AuditLog, Case, FamilyMember, Person
+from store.models import AuditLog, Case, FamilyMember, HomeVisitRecord, Person, StaffAccount
 from store.models import PrecheckResult as PrecheckRecord
 from store.session import make_sync_engine, transaction
 
@@ -83,9 +83,14 @@ async def test_story_d_flag_then_visit(demo, sessionmaker) -> None:
     assert [f.code for f in before.result.flags] == ["business_registration"]
     async with transaction(sessionmaker) as session:
         findings = {"business_confirmed_micro": True, "income_confirmed": True}
-        visit = Case(kind="home_visit", status="closed", region_code="445303", summary="visit")
-        session.add(visit)
-        visit.family_id, visit.findings = family_id, findings
+        worker = StaffAccount(username="visitor", password_hash="-", role="caseworker",
+                              region_prefix="4453")  # fmt: skip
+        case = Case(kind="home_visit", status="open", region_code="445303", summary="visit",
+                    family_id=family_id)  # fmt: skip
+        session.add_all([worker, case])
+        await session.flush()
+        session.add(HomeVisitRecord(case_id=case.id, family_id=family_id, staff_id=worker.id,
+                                    findings=findings))  # fmt: skip
     async with transaction(sessionmaker) as session:
         after = await run_precheck(session, family_id, PERIOD, actor="test")
         stored = await session.scalar(select(func.count()).select_from(PrecheckRecord))
