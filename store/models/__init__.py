@@ -31,6 +31,7 @@ from store.models.staff import (
     Referral,
     StaffAccess,
     StaffAccount,
+    StaffSession,
 )
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "SocialInsurance",
     "StaffAccess",
     "StaffAccount",
+    "StaffSession",
     "Transcript",
     "UnemploymentRegistration",
     "Vehicle",

@@ -161,3 +161,19 @@ class BenefitDecision(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(10), default="proposed")
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in console or API session; the cookie holds only a random token.
+
+    ``token_hash`` is the keyed hash of that token, so a database reader cannot sign in.
+    Deleted at logout and when the account is disabled; rotated at login.
+    """
+
+    __tablename__ = "staff_session"
+
+    token_hash: Mapped[str] = mapped_column(LookupHash, primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_account.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

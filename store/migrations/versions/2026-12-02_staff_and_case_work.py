@@ -61,6 +61,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staff_access_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_access_staff_id'), ['staff_id'], unique=False)
 
+    op.create_table('staff_session',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff_account.id'], name=op.f('fk_staff_session_staff_id_staff_account')),
+    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_staff_session'))
+    )
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_session_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_staff_session_staff_id'), ['staff_id'], unique=False)
+
     op.create_table('case_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -268,6 +281,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_access_at'))
 
     op.drop_table('staff_access')
+    with op.batch_alter_table('staff_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_session_staff_id'))
+        batch_op.drop_index(batch_op.f('ix_staff_session_expires_at'))
+
+    op.drop_table('staff_session')
     op.drop_table('staff_account')
     with op.batch_alter_table('login_attempt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_attempt_username_hash'))
