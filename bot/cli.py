@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         host: str | None = typer.Option(None, "--host", help="Default: JIUZHU_HOST or 127.0.0.1."),
         port: int | None = typer.Option(None, "--port", help="Default: JIUZHU_PORT or 8080."),
     ) -> None:
-        """Serve the REST channel (Rasa-compatible POST /webhooks/rest/webhook, GET /healthz)."""
+        """Serve the REST channel (Rasa-compatible POST /webhooks/rest/webhook, GET /healthz)
+        and the staff console and API under /staff."""
         from aiohttp import web
 
         from bot.channels.rest import RedactedAccessLogger
@@ -73,16 +74,11 @@ def _log_to_file(path: Path) -> None:
 
 async def _rest_app():  # -> web.Application; aiohttp's run_app awaits it
     from bot.app import create_app_context
-    from bot.channels.gateway import Gateway
-    from bot.channels.rest import build_rest_app
+    from bot.server import build_server
     from jiuzhu.settings import get_settings
 
-    settings = get_settings()
-    ctx = await create_app_context(settings)
-    token = settings.rest_token.get_secret_value() if settings.rest_token else None
-    app = build_rest_app(
-        Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness
-    )
+    ctx = await create_app_context(get_settings())
+    app = build_server(ctx)
 
     async def close(_: object) -> None:
         await ctx.close()

@@ -427,3 +427,24 @@ async def first_contact(session: AsyncSession, case: Case, at: datetime | None =
     if case.first_contact_at is None:
         case.first_contact_at = at or utcnow()
         await session.flush()
+
+
+async def viewers(session: AsyncSession, principal: Principal, case: Case) -> list[str]:
+    """Colleagues who had the case open in the last 2 minutes [A]; records this look too."""
+    from store.models import CaseView
+
+    now = utcnow()
+    seen = await session.get(CaseView, (case.id, principal.id))
+    if seen is None:
+        session.add(CaseView(case_id=case.id, staff_id=principal.id, seen_at=now))
+    else:
+        seen.seen_at = now
+    await session.flush()
+    rows = await session.execute(
+        select(StaffAccount.username)
+        .join(CaseView, CaseView.staff_id == StaffAccount.id)
+        .where(CaseView.case_id == case.id, CaseView.staff_id != principal.id,
+               CaseView.seen_at > now - timedelta(minutes=2))
+        .order_by(StaffAccount.username)
+    )  # fmt: skip
+    return list(rows.scalars())

@@ -168,6 +168,7 @@ def build_rest_app(
     max_body: int = MAX_BODY,
     readiness: Readiness | None = None,
     documents: DocumentStore | None = None,
+    open_prefixes: tuple[str, ...] = (),
 ) -> web.Application:
     """The aiohttp application of the REST channel.
 
@@ -177,13 +178,16 @@ def build_rest_app(
     :param readiness: the checks behind ``GET /readyz`` (:meth:`bot.app.AppContext.readiness`):
         name → problem or None. Without it ``/readyz`` reports nothing checked.
     :param documents: where documents wait for download (a new store by default).
+    :param open_prefixes: paths with their own authentication (the staff app's ``/staff/``),
+        exempt from the bearer token.
     """
     documents = documents or DocumentStore()
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            if token is not None and request.path not in PROBES:
+            exempt = request.path in PROBES or request.path.startswith(open_prefixes or ("\0",))
+            if token is not None and not exempt:
                 _check_token(request, token)
             return await handler(request)
         except _BadRequest as e:
