@@ -14,11 +14,10 @@ SETTINGS = web.AppKey("settings", Settings)
 PUSHERS = web.AppKey("pushers", Mapping)
 """Channel name → :class:`staff.relay.Pusher`, for messages that can go out at once."""
 
-DB = "jiuzhu.db"
+DB = web.RequestKey("db", AsyncSession)
 """``request[DB]``: the request's :class:`AsyncSession` (committed after the handler)."""
-PRINCIPAL = "jiuzhu.principal"
+PRINCIPAL = web.RequestKey("principal", Principal)
 """``request[PRINCIPAL]``: the signed-in :class:`staff.access.Principal`."""
-PUSH = "jiuzhu.push"
+PUSH = web.RequestKey("push", int)
 """``request[PUSH] = case_id``: push that case's queued messages once committed."""
 
-__all__ = ["DB", "PRINCIPAL", "PUSH", "PUSHERS", "SESSIONMAKER", "SETTINGS", "AsyncSession"]

@@ -10,6 +10,7 @@ rotates the token (:func:`rotate`), so a token known before login is worthless a
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 
 from aiohttp import web
@@ -52,9 +53,11 @@ class DatabaseStorage(AbstractStorage):
             async with self.sessionmaker() as db:
                 row = await db.get(StaffSession, _hash(token))
             if row is not None and row.expires_at > utcnow():
-                return Session(token, data={"session": dict(row.data)}, new=False,
-                               max_age=self.max_age)  # fmt: skip
-        return Session(None, data=None, new=True, max_age=self.max_age)
+                # Expiry is ours (``expires_at``, by the injected clock), not aiohttp-session's
+                # wall-clock ``created``: hence "created now" and no max_age here.
+                data = {"created": int(time.time()), "session": dict(row.data)}
+                return Session(token, data=data, new=False, max_age=None)  # type: ignore[arg-type]
+        return Session(None, data=None, new=True, max_age=None)
 
     async def save_session(
         self, request: web.Request, response: web.StreamResponse, session: Session
@@ -77,7 +80,7 @@ class DatabaseStorage(AbstractStorage):
                                     data=data, expires_at=utcnow() + MAX_AGE))  # fmt: skip
             else:
                 row.data, row.staff_id = data, data.get("staff_id")
-        self.save_cookie(response, token, max_age=session.max_age)
+        self.save_cookie(response, token, max_age=self.max_age)
 
 
 async def rotate(request: web.Request, db: AsyncSession) -> Session:
