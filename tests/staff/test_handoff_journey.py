@@ -44,14 +44,14 @@ async def test_resident_to_caseworker_and_back(server: Served, staff_client: Any
         words = [e["text"] for e in detail["events"] if e["kind"] == "message_in"]
         assert words == ["你好，有人吗？我家里的低保怎么还没批？"]
 
-        status, _ = await lianshan.call("POST", f"/staff/api/cases/{case_id}/messages",
-                                        {"text": "您好，我是连山的社工，正在帮您查。"})  # fmt: skip
+        reply = {"text": "您好，我是连山的社工，正在帮您查。"}
+        status, _ = await lianshan.call("POST", f"/staff/api/cases/{case_id}/messages", reply)
         assert status == 200
         relayed = await resident.say("好的谢谢")
         assert "【工作人员 lianshan】您好，我是连山的社工，正在帮您查。" in relayed
 
-        status, closed = await lianshan.call("POST", f"/staff/api/cases/{case_id}/close",
-                                             {"resolution": "explained the review date"})  # fmt: skip
+        done = {"resolution": "explained the review date"}
+        status, closed = await lianshan.call("POST", f"/staff/api/cases/{case_id}/close", done)
         assert status == 200 and closed["status"] == "closed"
         back = await resident.say("我想看看我的待遇")
         assert "小助手回来了" in back and "幸福清单" in back  # the assistant answers again
