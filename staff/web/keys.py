@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiuzhu.settings import Settings
+from staff.access import Principal
 
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
 SETTINGS = web.AppKey("settings", Settings)
