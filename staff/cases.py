@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,9 @@ from templates import texts
 
 RELAY_KINDS = frozenset({"handoff", "complaint", "crisis", "dispute"})
 """Cases about the conversation itself: taking one holds the conversation."""
+
+FAMILY_KINDS = frozenset({"home_visit", "periodic_review", "warning"})
+"""Cases about the family rather than one conversation: one open case per family."""
 
 DEFAULT_PRIORITY = {"crisis": "urgent", "complaint": "high", "dispute": "high"}
 UNKNOWN_REGION = "440000"
@@ -115,23 +119,29 @@ async def open_for_resident(
     """The resident's open case of this kind, or a new one; ``(case, opened_now)``.
 
     Asking again while a case is open points to that case; a more urgent reason raises its
-    priority (a crisis message makes it ``urgent``). The region is the family's.
+    priority (a crisis message makes it ``urgent``). A family has one open case of a
+    :data:`FAMILY_KINDS` kind, whichever member's chat opened it. The region is the family's.
     """
+    if kind in FAMILY_KINDS and resident.family_id is not None:
+        mine = Case.family_id == resident.family_id
+    else:
+        mine = Case.sender_hash == resident.sender_hash
     existing = await session.scalar(
         select(Case)
-        .where(Case.sender_hash == resident.sender_hash, Case.kind == kind,
-               Case.status.not_in(ENDED))
+        .where(mine, Case.kind == kind, Case.status.not_in(ENDED))
         .order_by(Case.id.desc())
         .limit(1)
     )  # fmt: skip
     wanted = priority or DEFAULT_PRIORITY.get(kind, "normal")
-    if existing is not None and resident.sender_hash:
+    if existing is not None and (resident.sender_hash or kind in FAMILY_KINDS):
         if PRIORITIES.index(wanted) < PRIORITIES.index(existing.priority):
             existing.priority = wanted
             await add_event(session, existing, "status", "assistant",
                             data={"priority": wanted, "why": summary})  # fmt: skip
-        if resident.address and existing.address != resident.address:
+        if resident.address and existing.address != resident.address and not existing.held:
+            # The family's latest chat is where staff reach it.
             existing.channel, existing.address = resident.channel, resident.address
+            existing.sender_hash = resident.sender_hash
         return existing, False
     region = await region_of_family(session, resident.family_id)
     case = await open_case(
@@ -190,17 +200,18 @@ class CaseFilter:
 
 async def list_cases(
     session: AsyncSession, principal: Principal, filters: CaseFilter | None = None,
-    *, limit: int = 500,
+    *, limit: int = 500, action: str = "cases.list", purpose: str = "queue",
 ) -> list[Case]:
     """Cases in the principal's jurisdiction, most urgent and oldest first (audited).
 
-    ``status="active"`` means any status but resolved and closed.
+    ``status="active"`` means any status but resolved and closed. ``action``: the audit
+    row's (``cases.export`` for a download).
     :raises InvalidInput: a filter outside its list.
     """
     filters = filters or CaseFilter()
     filters.check()
-    await authorize(session, principal, action="cases.list", resource="cases",
-                    region_code=None, purpose="queue")  # fmt: skip
+    await authorize(session, principal, action=action, resource="cases",
+                    region_code=None, purpose=purpose)  # fmt: skip
     query = select(Case).where(in_jurisdiction(principal, Case.region_code))
     if filters.status == "active":
         query = query.where(Case.status.not_in(ENDED))
@@ -218,8 +229,10 @@ async def list_cases(
         query = query.join(StaffAccount, Case.assignee_id == StaffAccount.id).where(
             StaffAccount.username == filters.assignee
         )
-    cases = list(await session.scalars(query.order_by(Case.created_at, Case.id).limit(limit)))
-    cases.sort(key=lambda c: PRIORITIES.index(c.priority))  # stable: oldest first within
+    # Ranked in SQL, so the limit keeps the most urgent, not the oldest.
+    rank = sql_case({p: i for i, p in enumerate(PRIORITIES)}, value=Case.priority)
+    cases = list(await session.scalars(
+        query.order_by(rank, Case.created_at, Case.id).limit(limit)))  # fmt: skip
     if filters.breached is not None:
         now = utcnow()
         cases = [c for c in cases if bool(breaches(c, now)) == filters.breached]

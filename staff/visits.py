@@ -23,6 +23,7 @@ from staff import relay
 from staff.access import Principal
 from staff.cases import add_event, first_contact, get_case
 from staff.errors import Conflict
+from store.consent import CONSENT_VERSION, consent_text, grant_consent, is_minor
 from store.models import HomeVisitRecord
 from templates import texts
 
@@ -42,13 +43,14 @@ def parse_findings(raw: Any, member_ids: set[str]) -> tuple[dict[str, Any], str 
     """Validate a visit's findings; returns ``(findings, living-situation notes)``.
 
     Accepted keys: :data:`FLAGS` (true/false/null); ``corrected_income``: member id
-    (``p12``) → ``{income kind: yuan per month ≥ 0}``; ``living_situation``: free text.
+    (``p12``) → ``{income kind: yuan per month ≥ 0}``; ``living_situation``: free text;
+    ``consents_signed``: member ids who signed the paper authorization (授权书) at the visit.
     :raises InvalidInput: naming the first field that is wrong.
     """
     if not isinstance(raw, dict):
         msg = "findings: expected an object"
         raise InvalidInput(msg)
-    unknown = set(raw) - {*FLAGS, "corrected_income", "living_situation"}
+    unknown = set(raw) - {*FLAGS, "corrected_income", "living_situation", "consents_signed"}
     if unknown:
         msg = f"findings: unknown field {sorted(unknown)[0]!r}"
         raise InvalidInput(msg)
@@ -77,11 +79,33 @@ def parse_findings(raw: Any, member_ids: set[str]) -> tuple[dict[str, Any], str 
             raise InvalidInput(msg)
     if corrected:
         findings["corrected_income"] = corrected
+    signed = raw.get("consents_signed") or []
+    if not (isinstance(signed, list) and all(m in member_ids for m in signed)):
+        msg = "findings.consents_signed: expected a list of member ids of this family"
+        raise InvalidInput(msg)
+    if signed:
+        findings["consents_signed"] = sorted(set(signed))
     notes = raw.get("living_situation")
     if notes is not None and not isinstance(notes, str):
         msg = "findings.living_situation: expected text"
         raise InvalidInput(msg)
     return findings, (notes or None)
+
+
+async def _record_paper_consents(session: AsyncSession, family: Any, members: list[str]) -> None:
+    """Adult members who signed the paper authorization at the visit.
+
+    :raises InvalidInput: a minor listed (a parent consents for a child, in the chat).
+    """
+    _, digest = consent_text(texts("bot"))
+    by_key = {f"p{m.person_id}": m for m in family.members}
+    for key in members:
+        if is_minor(by_key[key].person.birth_date, clock.today()):
+            msg = f"findings.consents_signed: {key} is a minor; a parent consents for a child"
+            raise InvalidInput(msg)
+    for key in members:
+        await grant_consent(session, by_key[key].person_id, text_version=CONSENT_VERSION,
+                            text_sha256=digest, channel="home_visit")  # fmt: skip
 
 
 async def record_visit(
@@ -108,6 +132,7 @@ async def record_visit(
                             visited_at=clock.now(), findings=findings, notes=notes)  # fmt: skip
     session.add(visit)
     await session.flush()
+    await _record_paper_consents(session, family, findings.get("consents_signed", []))
     done = await run_precheck(session, family.id, f"{clock.today():%Y-%m}",
                               actor=principal.actor, purpose="home visit")  # fmt: skip
     visit.precheck_id = case.precheck_id = done.record_id

@@ -6,6 +6,7 @@ authorization forms we read cover "the application and its reviews" without a fi
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -13,9 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.base import utcnow
 from store.models import Consent, Family, Person
+from templates import Texts
 
+CONSENT_VERSION = "2026-12-v1"
+"""Version of the authorization text (``consent-text`` in templates); bump on every change."""
 CONSENT_VALID_DAYS = 365
 GRANTORS = ("self", "guardian")
+
+
+def consent_text(l10n: Texts) -> tuple[str, str]:
+    """The authorization text (the ``bot`` texts' ``consent-text``) and its SHA-256, stored
+    with every consent, so a consent names the exact words agreed to."""
+    text = l10n.t("consent-text", version=CONSENT_VERSION)
+    return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 async def grant_consent(

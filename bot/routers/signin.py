@@ -15,7 +15,6 @@ guardian, for the minors of the family.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from datetime import datetime
@@ -41,7 +40,7 @@ from bot.states import SignIn
 from eligibility.precheck import load_family
 from nlu.consent_answer import consent_answer
 from store.base import utcnow
-from store.consent import grant_with_minors
+from store.consent import CONSENT_VERSION, consent_text, grant_with_minors
 from store.identity import (
     CODE_DIGITS,
     CODE_TTL,
@@ -58,16 +57,6 @@ from store.pii import InvalidIdNumber, find_id_number, parse_id_number
 from templates import Texts
 
 router = Router(name="signin")
-
-CONSENT_VERSION = "2026-12-v1"
-"""Version of the authorization text (``consent-text`` in templates); bump on every change."""
-
-
-def consent_text(l10n: Texts) -> tuple[str, str]:
-    """The authorization text and its SHA-256 (stored with every consent)."""
-    text = l10n.t("consent-text", version=CONSENT_VERSION)
-    return text, hashlib.sha256(text.encode()).hexdigest()
-
 
 def _buttons(l10n: Texts, *actions: str) -> InlineKeyboardMarkup:
     return inline(l10n, *((f"signin-button-{a}", SignInCb(action=a)) for a in actions))
