@@ -1,0 +1,154 @@
+"""The handoff relay beyond the happy path: pushes to an integrator's callback URL (Rasa's
+``CallbackOutput`` form), the lock held in the database (any worker stays silent), a
+resident left waiting told the expected wait and offered a call-back, a crisis while held."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.channels.gateway import Gateway
+from jiuzhu.clock import FrozenClock, use_clock
+from nlu import NluEngine
+from store.models import Case, CaseEvent
+from tests.conftest import TEST_CLOCK
+from tests.journeys.conftest import Resident, demo_database, story_ids
+from tests.staff.conftest import RestResident, Served, StaffClient, _serve
+
+
+class CallbackEndpoint:
+    """An integrator's endpoint on loopback that records what jiuzhu POSTs to it."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        self.arrived.set()
+        return web.json_response({"status": "ok"})
+
+
+@pytest.fixture
+async def callback() -> AsyncIterator[tuple[CallbackEndpoint, str]]:
+    endpoint = CallbackEndpoint()
+    app = web.Application()
+    app.router.add_post("/bot", endpoint.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield endpoint, f"http://127.0.0.1:{port}/bot"
+    finally:
+        await runner.cleanup()
+
+
+async def _open_handoff(base: str, sender: str) -> RestResident:
+    resident = RestResident(base, sender)
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.sign_in(story_ids("A")[0])
+    await resident.say("转人工")
+    return resident
+
+
+async def _case_id(served: Served) -> int:
+    async with served.sessionmaker() as session:
+        return await session.scalar(select(Case.id).where(Case.kind == "handoff"))
+
+
+async def test_replies_are_pushed_to_the_callback_url(
+    tmp_path: Path, nlu_engine: NluEngine, callback: tuple[CallbackEndpoint, str]
+) -> None:
+    endpoint, url = callback
+    settings = demo_database("sqlite", tmp_path).model_copy(update={"rest_callback_url": url})
+    async for served in _serve(settings, nlu_engine):
+        resident = await _open_handoff(served.base, "line:carol")
+        worker = StaffClient(served.base)
+        try:
+            await worker.login("lianshan")
+            case_id = await _case_id(served)
+            assert (await worker.call("POST", f"/staff/api/cases/{case_id}/take"))[0] == 200
+            await worker.call("POST", f"/staff/api/cases/{case_id}/messages", {"text": "在的"})
+            # Pushed at once, without the resident writing first, one JSON message each.
+            assert [m["recipient_id"] for m in endpoint.received] == ["line:carol"] * 2
+            assert "已接入" in endpoint.received[0]["text"]
+            assert endpoint.received[1]["text"] == "【工作人员 lianshan】在的"
+            # ...and not again with the next reply (the resident is held: nothing comes back).
+            assert await resident.say("谢谢") == ""
+        finally:
+            await worker.close()
+            await resident.close()
+
+
+async def test_the_lock_is_in_the_database_not_in_a_worker(
+    server: Served, staff_client: Any
+) -> None:
+    resident = await _open_handoff(server.base, "wechat:dan")
+    try:
+        worker = staff_client()
+        await worker.login("qingyuan")  # all of 清远 covers 连山
+        case_id = await _case_id(server)
+        await worker.call("POST", f"/staff/api/cases/{case_id}/take")
+        # A second worker (its own gateway memory) serves the same resident: still silent.
+        other = Resident(Gateway(server.ctx.dispatcher, channel="rest"), "wechat:dan")
+        shown = await other.say("我想查我的待遇")
+        assert "已接入" in shown and "幸福清单" not in shown
+        assert await other.say("/start") == ""  # even a command waits for the caseworker
+        async with server.sessionmaker() as session:
+            words = list(await session.scalars(
+                select(CaseEvent.text).where(CaseEvent.case_id == case_id,
+                                             CaseEvent.kind == "message_in")
+            ))  # fmt: skip
+        assert words == ["我想查我的待遇", "/start"]
+    finally:
+        await resident.close()
+
+
+async def test_a_crisis_while_held_makes_the_case_urgent(
+    server: Served, staff_client: Any
+) -> None:
+    resident = await _open_handoff(server.base, "wechat:erin")
+    try:
+        worker = staff_client()
+        await worker.login("lianshan")
+        case_id = await _case_id(server)
+        await worker.call("POST", f"/staff/api/cases/{case_id}/take")
+        await resident.say("我不想活了")
+        _, detail = await worker.call("GET", f"/staff/api/cases/{case_id}")
+        assert detail["priority"] == "urgent"
+    finally:
+        await resident.close()
+
+
+async def test_a_long_wait_is_announced_with_a_call_back(server: Served) -> None:
+    resident = await _open_handoff(server.base, "wechat:fay")
+    try:
+        assert "已接入" not in await resident.say("你好")  # nobody has taken it yet
+        later = FrozenClock(TEST_CLOCK.now() + timedelta(minutes=11))  # past the 10-minute wait
+        with use_clock(later):
+            waiting = await resident.say("还要等多久？")
+            assert "工作人员都在忙" in waiting
+            assert "3个工作日" in waiting  # none of the region taken yet: the first-contact clock
+            noted = await resident.press("请给我回电")
+            assert "已请工作人员回电" in noted
+            again = await resident.say("你好")
+        assert "工作人员都在忙" not in again  # said once per case
+        async with server.sessionmaker() as session:
+            case = await session.scalar(select(Case).where(Case.kind == "handoff"))
+            notes = list(await session.scalars(
+                select(CaseEvent.data).where(CaseEvent.case_id == case.id,
+                                             CaseEvent.kind == "note")
+            ))  # fmt: skip
+        assert case.priority == "high" and {"callback": True} in notes
+    finally:
+        await resident.close()
