@@ -251,10 +251,15 @@ async def callback_offer_due(
     return case
 
 
-async def request_callback(session: AsyncSession, case_id: int) -> Case | None:
-    """The resident asked to be called back: noted on the case, priority at least high."""
+async def request_callback(
+    session: AsyncSession, case_id: int, sender_hash: str
+) -> Case | None:
+    """The resident asked to be called back: noted on the case, priority at least high.
+
+    :returns: the case, or None when it is not this resident's (a stale or forged button).
+    """
     case = await session.get(Case, case_id)
-    if case is None:
+    if case is None or not sender_hash or case.sender_hash != sender_hash:
         return None
     session.add(CaseEvent(case_id=case.id, kind="note", actor="resident", at=utcnow(),
                           text="call-back requested", data={"callback": True}))  # fmt: skip

@@ -60,11 +60,10 @@ async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, **
     """请回电 / 继续等待, after the wait was announced."""
     await callback.answer()
     turn = Turn.of(callback.message, data)
-    case = await turn.session.get(Case, callback_data.case)
-    if callback_data.action == "callback" and case is not None and (
-        case.sender_hash == turn.sender_hash
-    ):
-        await relay.request_callback(turn.session, case.id)
+    case = None
+    if callback_data.action == "callback":
+        case = await relay.request_callback(turn.session, callback_data.case, turn.sender_hash)
+    if case is not None:
         await turn.reply("handoff-callback-noted", number=case.id,
                          reply_markup=main_menu(turn.l10n))  # fmt: skip
         return
