@@ -63,6 +63,41 @@ class Pusher(Protocol):
     async def push(self, delivery: Delivery) -> None: ...
 
 
+@dataclass(frozen=True)
+class RelayState:
+    """What the dialogue must do for one sender before its handlers run (ids or None)."""
+
+    held_case_id: int | None
+    undelivered: bool
+    wait_case_id: int | None
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to do: the usual turn."""
+        return self.held_case_id is None and not self.undelivered and self.wait_case_id is None
+
+
+async def relay_state(session: AsyncSession, sender_hash: str, wait: timedelta) -> RelayState:
+    """One round trip for every turn: held?, messages waiting?, a long wait to announce?
+
+    :param wait: how long an unassigned conversation case waits before the announcement.
+    """
+    from staff.cases import RELAY_KINDS
+
+    held = select(Case.id).where(Case.sender_hash == sender_hash, Case.held.is_(True))
+    waiting = select(Outbound.id).where(
+        Outbound.sender_hash == sender_hash, Outbound.delivered_at.is_(None)
+    )
+    long_wait = select(Case.id).where(
+        Case.sender_hash == sender_hash, Case.status == "open", Case.kind.in_(RELAY_KINDS),
+        Case.callback_offered_at.is_(None), Case.created_at < utcnow() - wait,
+    )  # fmt: skip
+    row = (await session.execute(select(
+        held.limit(1).scalar_subquery(), waiting.exists(), long_wait.limit(1).scalar_subquery()
+    ))).one()  # fmt: skip
+    return RelayState(row[0], bool(row[1]), row[2])
+
+
 async def held_case(session: AsyncSession, sender_hash: str) -> Case | None:
     """The case whose caseworker holds this resident's conversation, if any."""
     if not sender_hash:

@@ -49,19 +49,26 @@ class HandoffMiddleware(BaseMiddleware):
         chat, bot = data.get("event_chat"), data.get("bot")
         if session is None or not sender_hash or chat is None or bot is None:
             return await handler(event, data)
-        deliveries = await relay.take_undelivered(session, sender_hash)
+        found = await relay.relay_state(session, sender_hash, self.wait)
+        if found.quiet:  # the usual turn: one indexed read
+            return await handler(event, data)
+        deliveries = []
+        if found.undelivered:
+            deliveries = await relay.take_undelivered(session, sender_hash)
         for delivery in deliveries:
             await _show(bot, chat.id, delivery)
         state: FSMContext | None = data.get("state")
         if state is not None and any(d.reset_conversation for d in deliveries):
             await _back_to_menu(state)
-        held = await relay.held_case(session, sender_hash)
+        held = await relay.held_case(session, sender_hash) if found.held_case_id else None
         if held is not None:
             await relay.from_resident(session, held, _words(event))
             if isinstance(event, Update) and event.callback_query is not None:
                 await bot.answer_callback_query(event.callback_query.id)
             return None
-        offer = await relay.callback_offer_due(session, sender_hash, self.wait)
+        offer = None
+        if found.wait_case_id is not None:
+            offer = await relay.callback_offer_due(session, sender_hash, self.wait)
         if offer is not None:
             await self._offer_callback(bot, chat.id, data["l10n"], offer, session)
         return await handler(event, data)
