@@ -111,7 +111,8 @@ def main() -> None:
     lock, turn, queue = found["lock_us"], found["turn_ms"], found["queue_ms"]
     select1 = found["select1_us"][0]
     print(f"{args.backend}, {args.cases} cases: handoff lock p50 {lock[0]:.0f} / p95 "
-          f"{lock[1]:.0f} µs per turn (SELECT 1: {select1:.0f} µs); a whole turn p50 {turn[0]:.2f} / p95 {turn[1]:.2f} ms "
+          f"{lock[1]:.0f} µs per turn (SELECT 1: {select1:.0f} µs); a whole turn p50 "
+          f"{turn[0]:.2f} / p95 {turn[1]:.2f} ms "
           f"(lock = {lock[0] / 10 / turn[0]:.1f} % of a turn); county queue "
           f"({len(REGIONS)} regions) p50 {queue[0]:.1f} / p95 {queue[1]:.1f} ms")  # fmt: skip
 
