@@ -14,9 +14,8 @@ The gateway
 4. feeds it to ``Dispatcher.feed_update`` with the capture session's ``Bot`` and maps the
    recorded Bot API calls to :class:`Reply` dicts.
 
-Replies addressed to another chat than the sender's (a staff member writing to a
-resident) are queued for that recipient and delivered with its next replies, since these
-channels answer requests and cannot push.
+A reply addressed to another chat than the sender's is dropped with a warning: what staff
+write to a resident goes through :mod:`staff.relay`'s outbox, shared by every worker.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ import html
 import itertools
 import logging
 import re
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
@@ -117,7 +116,6 @@ class Gateway:
     :param channel: name mixed into the synthetic chat ids (``rest``, ``terminal``...).
     :param session: the capture session (a new one by default).
     :param max_message_ids: message ids remembered for duplicate detection, all senders.
-    :param max_senders: senders whose chat ids and pending replies are remembered.
     :param max_payloads: button payloads remembered per sender (in the FSM storage).
     """
 
@@ -128,7 +126,6 @@ class Gateway:
         channel: str = "rest",
         session: CaptureSession | None = None,
         max_message_ids: int = 10_000,
-        max_senders: int = 10_000,
         max_payloads: int = 200,
     ) -> None:
         self.dispatcher = dispatcher
@@ -141,9 +138,6 @@ class Gateway:
         self._seen: OrderedDict[tuple[str, str], list[Reply]] = OrderedDict()
         self._max_message_ids = max_message_ids
         self._buttons = ShownButtons(dispatcher.storage, self.bot.id, max_payloads)
-        self._senders: OrderedDict[int, str] = OrderedDict()
-        self._pending: dict[str, deque[Reply]] = {}
-        self._max_senders = max_senders
 
     async def handle(self, sender: str, text: str, message_id: str | None = None) -> list[Reply]:
         """Handle one message of ``sender`` and return what the resident should see.
@@ -164,7 +158,7 @@ class Gateway:
                 self._seen.move_to_end(key)
                 log.info("duplicate message from %s answered again", masked(sender))
                 return self._seen[key]
-            replies = self._take_pending(sender) + await self._run(sender, text)
+            replies = await self._run(sender, text)
             if key is not None:
                 self._seen[key] = replies
                 while len(self._seen) > self._max_message_ids:
@@ -175,7 +169,6 @@ class Gateway:
 
     async def _run(self, sender: str, text: str) -> list[Reply]:
         chat_id = chat_id_of(sender, self.channel)
-        self._remember_sender(chat_id, sender)
         if not text.strip():
             return [self._reply(sender, self.l10n.t("message-empty"))]
         if len(text) > MAX_TEXT:
@@ -231,17 +224,12 @@ class Gateway:
         replies: list[Reply] = []
         for call in outbox:
             target = getattr(call.method, "chat_id", None)
-            target_id = _int_or_none(target) if target is not None else chat_id
-            recipient = sender if target_id == chat_id else self._senders.get(target_id or 0)
-            reply = await self._reply_of(recipient or str(target), target_id, call)
-            if reply is None:
+            if target is not None and _int_or_none(target) != chat_id:
+                log.warning("a reply to another chat than the sender's was dropped")
                 continue
-            if recipient == sender:
+            reply = await self._reply_of(sender, chat_id, call)
+            if reply is not None:
                 replies.append(reply)
-            elif recipient is not None:
-                self._pending.setdefault(recipient, deque(maxlen=50)).append(reply)
-            else:
-                log.warning("reply to a chat this gateway does not know was dropped")
         return replies
 
     async def _reply_of(self, recipient: str, chat_id: int | None, call: Call) -> Reply | None:
@@ -276,16 +264,7 @@ class Gateway:
     def _reply(self, recipient: str, text: str, buttons: list[Button] | None = None) -> Reply:
         return {"recipient_id": recipient, "text": text, "buttons": buttons or []}
 
-    # --- memory (all bounded) ---------------------------------------------------------------
-
-    def _remember_sender(self, chat_id: int, sender: str) -> None:
-        self._senders[chat_id] = sender
-        self._senders.move_to_end(chat_id)
-        while len(self._senders) > self._max_senders:
-            self._senders.popitem(last=False)
-
-    def _take_pending(self, sender: str) -> list[Reply]:
-        return list(self._pending.pop(sender, ()))
+    # --- memory (bounded) -------------------------------------------------------------------
 
     def _sender_lock(self, sender: str) -> _LockGuard:
         entry = self._locks.setdefault(sender, _SenderLock())

@@ -170,12 +170,12 @@ class TestServicesAndDocuments:
             "data": b"%PDF-1.4 demo",
         }
 
-    async def test_message_to_another_chat_waits_for_its_next_turn(self, gateway: Gateway) -> None:
-        await gateway.handle("bob", "/start")  # bob is known to this gateway
+    async def test_a_message_to_another_chat_is_not_shown_to_anyone(
+        self, gateway: Gateway
+    ) -> None:
+        await gateway.handle("bob", "/start")
         assert texts_of(await gateway.handle("alice", "/tell bob")) == ["demo: told"]
-        replies = await gateway.handle("bob", "/help")
-        assert texts_of(replies) == ["demo: a note for you", L10N.t("help")]
-        assert {r["recipient_id"] for r in replies} == {"bob"}
+        assert texts_of(await gateway.handle("bob", "/help")) == [L10N.t("help")]
 
 
 def test_chat_ids_are_stable_across_processes() -> None:
