@@ -152,3 +152,21 @@ async def test_a_long_wait_is_announced_with_a_call_back(server: Served) -> None
         assert case.priority == "high" and {"callback": True} in notes
     finally:
         await resident.close()
+
+
+async def test_terminal_resident_not_signed_in_reaches_the_province_queue(
+    server: Served, staff_client: Any
+) -> None:
+    resident = Resident(Gateway(server.ctx.dispatcher, channel="terminal"), "terminal")
+    assert "服务编号" in await resident.say("我要找人工")
+    county, province = staff_client(), staff_client()
+    await county.login("lianshan")
+    await province.login("province")
+    _, theirs = await county.call("GET", "/staff/api/cases")
+    _, ours = await province.call("GET", "/staff/api/cases")
+    assert theirs["cases"] == [] and [c["region_code"] for c in ours["cases"]] == ["440000"]
+    case_id = ours["cases"][0]["id"]
+    await province.call("POST", f"/staff/api/cases/{case_id}/take")
+    await province.call("POST", f"/staff/api/cases/{case_id}/messages", {"text": "请讲"})
+    shown = await resident.say("我是连山的")  # the terminal shows it at the next turn
+    assert "已接入" in shown and "【工作人员 province】请讲" in shown
