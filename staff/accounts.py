@@ -82,16 +82,19 @@ async def list_accounts(session: AsyncSession) -> list[StaffAccount]:
 
 
 async def disable_account(session: AsyncSession, username: str) -> StaffAccount:
-    """Disable an account: every open session of it ends at its next request.
+    """Disable an account: its sessions are deleted, so its very next request is refused.
 
     :raises InvalidInput: no such account.
     """
+    from staff.web.sessions import end_sessions  # lazy: the web app imports this module
+
     account = await account_named(session, username)
     if account is None:
         msg = f"--username: no staff account {username!r}"
         raise InvalidInput(msg)
     account.disabled_at = account.disabled_at or utcnow()
     account.session_version += 1
+    await end_sessions(session, account.id)
     await session.flush()
     return account
 

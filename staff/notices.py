@@ -108,4 +108,8 @@ async def get_notice(session: AsyncSession, principal: Principal, notice_id: int
     return notice
 
 
-
+async def notices_of(session: AsyncSession, case_id: int) -> list[Notice]:
+    """The notices issued from a case, oldest first (the caller has authorised the read)."""
+    return list(await session.scalars(
+        select(Notice).where(Notice.case_id == case_id).order_by(Notice.id)
+    ))  # fmt: skip

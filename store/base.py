@@ -42,7 +42,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             msg = "naive datetime given to a UTC column"
             raise ValueError(msg)
-        return value
+        # In UTC: SQLite keeps the wall time without its zone, and compares it as text.
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
         if value is not None and value.tzinfo is None:

@@ -17,30 +17,57 @@ jurisdiction or role, audited), 404, 409 (taken, closed, consent gone) or 429.
 ``POST /cases/{id}/visit {"findings"}``       ``{"visit_id", "precheck": <precheck --json>}``
 ``POST /cases/{id}/notices {"kind"}``         ``refusal_notice`` | ``verification_report``
 ``POST /cases/{id}/close {"resolution"}``     the conversation returns to the assistant
+``POST /cases/{id}/reassign {"username"}``    supervisors: to a colleague covering it
+``GET  /cases/{id}/transcript``               the resident's chat, masked
+``GET  /cases.csv?<list filters>``            the queue as a spreadsheet (audited export)
+``GET  /people/{id}?purpose=``                masked card; ``callback``: phone in full
+``GET  /documents/{id}?format=html|pdf``      a notice as issued
+``GET  /audit?since=&staff=&allowed=``        auditors: staff accesses, department reads
 ===========================================  =============================================
+
+List filters: ``status``, ``kind``, ``priority``, ``region`` (a prefix), ``assignee``,
+``breached=true|false``, ``older_than_hours`` (whole hours). Every read of personal data is
+audited with its purpose (:func:`staff.access.authorize`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import json
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session
+from multidict import MultiMapping
 
+from eligibility.documents import html_to_pdf
+from jiuzhu import clock
 from jiuzhu.errors import InvalidInput
-from staff import cases, notices, visits
+from staff import audit, cases, notices, people, visits
 from staff.accounts import authenticate
 from staff.clocks import deadlines
 from staff.web.guard import principal, public
 from staff.web.keys import DB, PUSH
 from staff.web.sessions import rotate
-from store.models import Case
+from store.models import Case, Notice
 from store.models import PrecheckResult as PrecheckRecord
 
 MAX_BODY = 64 * 1024
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit integer columns: a bigger number is no row (PostgreSQL would refuse it)."""
+MAX_HOURS = 10**6
+"""``older_than_hours`` beyond this (114 years) is no filter anyone means."""
+CSV_COLUMNS = ("id", "kind", "status", "priority", "region_code", "assignee", "created_at",
+               "first_contact_at", "closed_at", "summary")  # fmt: skip
+DOCUMENT_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+}
+"""A notice holds personal data: not cached; as issued, it needs no script or request."""
 
 
 def case_json(case: Case, names: dict[int, str]) -> dict[str, Any]:
@@ -81,12 +108,46 @@ def text_field(data: dict[str, Any], name: str, limit: int = 4096) -> str:
     return value
 
 
-def case_id(request: web.Request) -> int:
-    raw = request.match_info["case_id"]
-    if not raw.isdigit() or len(raw) > 12:
-        msg = "case id: expected a number"
+def path_id(request: web.Request, name: str) -> int:
+    """The route's ``{name}`` as a row id.
+
+    :raises InvalidInput: not ASCII digits, or beyond :data:`MAX_ID`.
+    """
+    raw = request.match_info[name]
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID):
+        msg = f"{name.replace('_', ' ')}: expected a number"
         raise InvalidInput(msg)
     return int(raw)
+
+
+def case_id(request: web.Request) -> int:
+    return path_id(request, "case_id")
+
+
+def flag(query: MultiMapping[str], name: str) -> bool | None:
+    """``true``/``false``, or None when absent. :raises InvalidInput: anything else."""
+    raw = query.get(name)
+    if not raw:
+        return None
+    if raw not in ("true", "false"):
+        msg = f"{name}: expected true or false"
+        raise InvalidInput(msg)
+    return raw == "true"
+
+
+def case_filter(query: MultiMapping[str]) -> cases.CaseFilter:
+    """The queue filters of a list or export request. :raises InvalidInput: a bad value."""
+    older = query.get("older_than_hours")
+    if older is not None and not (older.isascii() and older.isdigit()
+                                  and int(older) <= MAX_HOURS):  # fmt: skip
+        msg = f"older_than_hours: expected a whole number of hours up to {MAX_HOURS}"
+        raise InvalidInput(msg)
+    return cases.CaseFilter(
+        status=query.get("status") or None, kind=query.get("kind") or None,
+        priority=query.get("priority") or None, region=query.get("region") or None,
+        breached=flag(query, "breached"), assignee=query.get("assignee") or None,
+        older_than=timedelta(hours=int(older)) if older else None,
+    )  # fmt: skip
 
 
 @public
@@ -117,21 +178,39 @@ async def me(request: web.Request) -> web.Response:
 
 
 async def list_cases(request: web.Request) -> web.Response:
-    q = request.query
-    older = q.get("older_than_hours")
-    if older is not None and not older.isdigit():
-        msg = "older_than_hours: expected a whole number"
-        raise InvalidInput(msg)
-    breached = {"true": True, "false": False}.get(q.get("breached", ""))
-    filters = cases.CaseFilter(
-        status=q.get("status") or None, kind=q.get("kind") or None,
-        priority=q.get("priority") or None, region=q.get("region") or None,
-        breached=breached, assignee=q.get("assignee") or None,
-        older_than=timedelta(hours=int(older)) if older else None,
-    )  # fmt: skip
-    found = await cases.list_cases(request[DB], principal(request), filters)
+    found = await cases.list_cases(request[DB], principal(request), case_filter(request.query))
     names = await cases.usernames(request[DB], {c.assignee_id for c in found if c.assignee_id})
     return web.json_response({"cases": [case_json(c, names) for c in found]})
+
+
+async def export_cases(request: web.Request) -> web.Response:
+    """The queue as CSV (UTF-8 with a BOM, so spreadsheets read the Chinese summaries)."""
+    found = await cases.list_cases(request[DB], principal(request), case_filter(request.query),
+                                   action="cases.export", purpose="export")  # fmt: skip
+    names = await cases.usernames(request[DB], {c.assignee_id for c in found if c.assignee_id})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for c in found:
+        row = {**case_json(c, names), "first_contact_at": _iso(c.first_contact_at),
+               "closed_at": _iso(c.closed_at)}  # fmt: skip
+        writer.writerow([_cell(row[name]) for name in CSV_COLUMNS])
+    name = f"cases-{clock.today().isoformat()}.csv"
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode(), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _cell(value: Any) -> str:
+    # A cell starting = + - @ is a formula to a spreadsheet (OWASP "CSV injection").
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 async def case_detail(request: web.Request) -> dict[str, Any]:
@@ -161,8 +240,16 @@ async def case_detail(request: web.Request) -> dict[str, Any]:
         "breaches": [d.name for d in clocks if d.breached(cases.utcnow())],
         "precheck": record.result if record else None,
         "precheck_id": record.id if record else None,
+        "notices": [notice_json(n) for n in await notices.notices_of(db, case.id)],
         "viewers": await cases.viewers(db, who, case),
     }
+
+
+def notice_json(notice: Notice) -> dict[str, Any]:
+    """A notice as listed on its case: where to read it, not its content."""
+    link = f"/staff/api/documents/{notice.id}"
+    return {"id": notice.id, "kind": notice.kind, "issued_at": notice.issued_at.isoformat(),
+            "html": link, "pdf": f"{link}?format=pdf"}  # fmt: skip
 
 
 async def get_case(request: web.Request) -> web.Response:
@@ -224,6 +311,90 @@ async def close(request: web.Request) -> web.Response:
     return web.json_response({"id": case.id, "status": case.status})
 
 
+async def reassign(request: web.Request) -> web.Response:
+    data = await body(request, "username")
+    case = await cases.reassign(request[DB], principal(request), case_id(request),
+                                text_field(data, "username", 64))  # fmt: skip
+    request[PUSH] = case.id  # a held conversation is told who joined
+    names = await cases.usernames(request[DB], {case.assignee_id} if case.assignee_id else set())
+    return web.json_response(case_json(case, names))
+
+
+async def get_transcript(request: web.Request) -> web.Response:
+    rows = await people.transcript(request[DB], principal(request), case_id(request))
+    return web.json_response({"case_id": case_id(request), "messages": [
+        {"at": r.at.isoformat(), "direction": r.direction, "channel": r.channel, "text": r.text}
+        for r in rows
+    ]})  # fmt: skip
+
+
+async def get_person(request: web.Request) -> web.Response:
+    purpose = request.query.get("purpose") or "case_work"
+    card = await people.get_person(request[DB], principal(request),
+                                   path_id(request, "person_id"), purpose=purpose)  # fmt: skip
+    assignees = {c.assignee_id for c in card.open_cases if c.assignee_id}
+    names = await cases.usernames(request[DB], assignees)
+    return web.json_response({
+        "id": card.id, "name": card.name, "id_number": card.id_number, "phone": card.phone,
+        "phone_in_full": card.phone_in_full, "relation": card.relation,
+        "family_id": card.family_id, "region_code": card.region_code,
+        "open_cases": [case_json(c, names) for c in card.open_cases],
+    })  # fmt: skip
+
+
+async def get_document(request: web.Request) -> web.Response:
+    form = request.query.get("format") or "html"
+    if form not in ("html", "pdf"):
+        msg = "format: expected html or pdf"
+        raise InvalidInput(msg)
+    notice = await notices.get_notice(request[DB], principal(request),
+                                      path_id(request, "notice_id"))  # fmt: skip
+    if form == "html":
+        return web.Response(text=notice.html, content_type="text/html",
+                            headers=DOCUMENT_HEADERS)  # fmt: skip
+    pdf = await asyncio.to_thread(html_to_pdf, notice.html)  # seconds of CPU: off the loop
+    disposition = f'inline; filename="{notice.kind}-{notice.id}.pdf"'
+    return web.Response(body=pdf, content_type="application/pdf",
+                        headers={**DOCUMENT_HEADERS, "Content-Disposition": disposition})
+
+
+def audit_filter(query: MultiMapping[str]) -> audit.AuditFilter:
+    """``since`` (ISO date or date-time; Guangdong time when it names no zone), ``staff``
+    (a username), ``allowed`` (true/false). :raises InvalidInput: a bad value."""
+    since, raw = None, query.get("since")
+    if raw:
+        try:
+            since = (datetime.fromisoformat(raw) if "T" in raw or " " in raw
+                     else datetime.combine(date.fromisoformat(raw), time()))  # fmt: skip
+        except ValueError:
+            msg = "since: expected a date (2026-12-01) or date-time (2026-12-01T08:00+08:00)"
+            raise InvalidInput(msg) from None
+        since = since if since.tzinfo else since.replace(tzinfo=clock.LOCAL)
+    staff = query.get("staff") or None
+    if staff is not None and len(staff) > 64:
+        msg = "staff: expected a username"
+        raise InvalidInput(msg)
+    return audit.AuditFilter(since=since, staff=staff, allowed=flag(query, "allowed"))
+
+
+async def read_audit(request: web.Request) -> web.Response:
+    trail = await audit.read_audit(request[DB], principal(request), audit_filter(request.query))
+    return web.json_response({
+        "staff_access": [
+            {"id": a.id, "at": a.at.isoformat(), "staff": name, "action": a.action,
+             "resource": a.resource, "region_code": a.region_code, "purpose": a.purpose,
+             "allowed": a.allowed, "person_hash": a.person_hash}
+            for a, name in trail.staff_access
+        ],
+        "department_reads": [
+            {"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "purpose": r.purpose,
+             "person_hash": r.person_hash, "consent_id": r.consent_id,
+             "record_kinds": r.record_kinds.split(","), "allowed": r.allowed}
+            for r in trail.department_reads
+        ],
+    })  # fmt: skip
+
+
 def setup(app: web.Application) -> None:
     """Add the API routes (relative to the staff app's ``/staff`` mount)."""
     r = app.router
@@ -239,3 +410,9 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/cases/{case_id}/visit", record_visit)
     r.add_post("/api/cases/{case_id}/notices", issue_notice)
     r.add_post("/api/cases/{case_id}/close", close)
+    r.add_post("/api/cases/{case_id}/reassign", reassign)
+    r.add_get("/api/cases/{case_id}/transcript", get_transcript)
+    r.add_get("/api/cases.csv", export_cases)
+    r.add_get("/api/people/{person_id}", get_person)
+    r.add_get("/api/documents/{notice_id}", get_document)
+    r.add_get("/api/audit", read_audit)

@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 
 from aiohttp import web
-from aiohttp_session import SESSION_KEY, AbstractStorage, Session, new_session
+from aiohttp_session import AbstractStorage, Session, new_session
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -85,10 +85,9 @@ class DatabaseStorage(AbstractStorage):
 
 async def rotate(request: web.Request, db: AsyncSession) -> Session:
     """A fresh session (new token) in place of the request's, whose row is deleted."""
-    old = request.get(SESSION_KEY)
-    if old is not None and old.identity:
-        gone = StaffSession.token_hash == _hash(old.identity)
-        await db.execute(delete(StaffSession).where(gone))
+    token = request.cookies.get(COOKIE)  # from the cookie: a public handler never loaded it
+    if token:
+        await db.execute(delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
     return await new_session(request)
 
 
