@@ -1,4 +1,4 @@
-"""Commands of the ``bot`` package: ``jiuzhu chat`` and ``jiuzhu serve``."""
+"""Commands of the ``bot`` package: ``jiuzhu chat``, ``jiuzhu serve`` and ``jiuzhu telegram``."""
 
 from __future__ import annotations
 
@@ -48,6 +48,26 @@ def register(app: typer.Typer) -> None:
             print=lambda line: typer.echo(line, err=True),
             access_log_class=RedactedAccessLogger,
         )
+
+    @app.command("telegram")
+    def telegram(
+        host: str | None = typer.Option(None, "--host", help="Default: JIUZHU_HOST or 127.0.0.1."),
+        port: int | None = typer.Option(None, "--port", help="Default: JIUZHU_PORT or 8080."),
+    ) -> None:
+        """Run the dialogue on Telegram (long polling with JIUZHU_TELEGRAM_TOKEN), the staff
+        group (JIUZHU_TELEGRAM_STAFF_CHAT_ID), and all that `serve` serves, in one process."""
+        from bot.channels.telegram import NO_TOKEN, run_telegram
+        from jiuzhu.errors import ConfigError
+        from jiuzhu.settings import get_settings
+
+        settings = get_settings()
+        if settings.telegram_token is None:
+            raise ConfigError(NO_TOKEN)
+        if settings.env == "production" and settings.rest_token is None:
+            msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
+            raise ConfigError(msg)
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+        asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
 
 
 async def _chat(sender: str) -> None:

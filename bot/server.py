@@ -18,6 +18,7 @@ from bot.channels.push import RestCallbackPusher
 from bot.channels.rest import DocumentStore, build_rest_app
 from staff.relay import Pusher
 from staff.web import build_staff_app
+from staff.web.keys import PUSHERS
 
 
 def build_server(
@@ -44,6 +45,7 @@ def build_server(
 
         app.on_cleanup.append(close_callback)
     chosen.update(pushers or {})
+    app[PUSHERS] = chosen  # the Telegram staff group pushes with these too
     sessionmaker = ctx.workflow_data["sessionmaker"]
     app.add_subapp("/staff", build_staff_app(sessionmaker, settings, pushers=chosen))
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import typer
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from jiuzhu.errors import JiuzhuError
 
@@ -27,9 +27,11 @@ def _register() -> None:
     from bot.cli import register as register_bot
     from eligibility.cli import register as register_eligibility
     from nlu.cli import register as register_nlu
+    from staff.cli import register as register_staff
     from store.cli import register as register_store
 
-    for register in (register_store, register_eligibility, register_nlu, register_bot):
+    registers = (register_store, register_eligibility, register_nlu, register_bot, register_staff)
+    for register in registers:
         register(app)
 
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     except JiuzhuError as e:
         typer.echo(f"error: {e.message}", err=True)
         sys.exit(e.exit_code)
-    except (OperationalError, DBAPIError, OSError) as e:
+    except (SQLAlchemyError, OSError) as e:  # unreachable, refused, or its file gone
         typer.echo(f"error: cannot use the database: {_first_line(e)}", err=True)
         sys.exit(1)
     except typer.Abort:

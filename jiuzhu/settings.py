@@ -13,6 +13,11 @@
                          each (Rasa's ``CallbackOutput`` form); empty: they wait for the next turn.
 ``JIUZHU_HANDOFF_WAIT_MINUTES``  a resident waiting this long for a person is told the expected
                          wait and offered a call-back (default 10 [A]).
+``JIUZHU_TELEGRAM_TOKEN``  the bot's token: ``jiuzhu telegram`` runs the dialogue on Telegram.
+``JIUZHU_TELEGRAM_STAFF_CHAT_ID``  the staff group's chat id (``-100...``): each new case is
+                         posted there as a masked card with take/close buttons; unset: no group.
+``JIUZHU_TELEGRAM_STAFF_REGION``  region-code prefix of the cases that group sees (default 44).
+``JIUZHU_TELEGRAM_API_URL``  a self-hosted Bot API server's base URL (empty: Telegram's own).
 ``JIUZHU_STAFF_COOKIE_SECURE``  staff session cookie only over HTTPS (default: on in production).
 """
 
@@ -46,6 +51,9 @@ class Settings(BaseSettings):
     rest_token: SecretStr | None = None
     identity_assertion_key: SecretStr | None = None
     telegram_token: SecretStr | None = None
+    telegram_staff_chat_id: int | None = None
+    telegram_staff_region: str = "44"
+    telegram_api_url: str = ""
     nlu_engine: Literal["local", "rasa"] = "local"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None

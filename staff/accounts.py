@@ -99,6 +99,30 @@ async def disable_account(session: AsyncSession, username: str) -> StaffAccount:
     return account
 
 
+async def link_telegram(
+    session: AsyncSession, username: str, telegram_user_id: int
+) -> StaffAccount:
+    """Link the account to a Telegram user, who then acts as it in the staff group.
+
+    :raises InvalidInput: no such account, not a Telegram user id, or linked to another.
+    """
+    account = await account_named(session, username)
+    if account is None:
+        msg = f"--username: no staff account {username!r}"
+        raise InvalidInput(msg)
+    if not 0 < telegram_user_id < 2**63:
+        msg = "--telegram-id: expected a Telegram user id (a positive number)"
+        raise InvalidInput(msg)
+    taken = StaffAccount.telegram_user_id == telegram_user_id, StaffAccount.id != account.id
+    other = await session.scalar(select(StaffAccount.username).where(*taken))
+    if other is not None:
+        msg = f"--telegram-id: linked to {other!r} already"
+        raise InvalidInput(msg)
+    account.telegram_user_id = telegram_user_id
+    await session.flush()
+    return account
+
+
 async def authenticate(
     session: AsyncSession, username: str, password: str, *, client: str
 ) -> StaffAccount:

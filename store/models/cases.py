@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base, Encrypted, LookupHash, Timestamped, UTCDateTime, utcnow
@@ -60,6 +60,8 @@ class Case(Timestamped, Base):
     callback_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    group_card_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    """The message id of the case's card in the Telegram staff group; 0 while it is posted."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -212,11 +212,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('callback_offered_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('resolution', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('group_card_id', sa.BigInteger(), nullable=True))
         batch_op.alter_column('status',
                existing_type=sa.VARCHAR(length=10),
                type_=sa.String(length=24),
                existing_nullable=False)
         batch_op.create_index(batch_op.f('ix_case_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_group_card_id'), ['group_card_id'], unique=False)
         batch_op.create_index('ix_case_held_sender', ['sender_hash', 'held'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_case_assignee_id_staff_account'), 'staff_account', ['assignee_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_case_precheck_id_precheck_result'), 'precheck_result', ['precheck_id'], ['id'])
@@ -232,11 +234,13 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_case_precheck_id_precheck_result'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_case_assignee_id_staff_account'), type_='foreignkey')
         batch_op.drop_index('ix_case_held_sender')
+        batch_op.drop_index(batch_op.f('ix_case_group_card_id'))
         batch_op.drop_index(batch_op.f('ix_case_assignee_id'))
         batch_op.alter_column('status',
                existing_type=sa.String(length=24),
                type_=sa.VARCHAR(length=10),
                existing_nullable=False)
+        batch_op.drop_column('group_card_id')
         batch_op.drop_column('closed_at')
         batch_op.drop_column('resolution')
         batch_op.drop_column('callback_offered_at')
