@@ -35,15 +35,17 @@ TEXT_FIELDS = frozenset({"text", "caption", "parse_mode", "callback_query_id", "
 """Parameters that are plain strings; aiogram sends every other one JSON-encoded."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class ApiCall:
-    """One request the bot made: the method, its decoded parameters, uploaded files."""
+    """One request the bot made: the method, its decoded parameters, uploaded files, and
+    what the fake answered (``result``, once answered)."""
 
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     """When it arrived (monotonic seconds), to measure how soon something went out."""
+    result: Any = None
 
     @property
     def chat_id(self) -> Any:
@@ -95,17 +97,19 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = _decode(await request.post())
-        if method != "getUpdates":
-            await self._record(ApiCall(method, params, files))
+        call = ApiCall(method, params, files)
         handler = getattr(self, f"_m_{method}", None)
-        if handler is None:
-            return _error(404, "Not Found: method not found")
         try:
-            result = await handler(params, files)
+            if handler is None:
+                return _error(404, "Not Found: method not found")
+            call.result = await handler(params, files)
         except _ApiError as e:
-            self.refused.append((ApiCall(method, params, files), e.description))
+            self.refused.append((call, e.description))
             return _error(400, e.description)
-        return web.json_response({"ok": True, "result": result})
+        finally:
+            if method != "getUpdates":
+                await self._record(call)
+        return web.json_response({"ok": True, "result": call.result})
 
     async def _record(self, call: ApiCall) -> None:
         async with self._called:

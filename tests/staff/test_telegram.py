@@ -77,11 +77,8 @@ class OnTelegram:
         raise AssertionError(f"card of case {case_id} posted but its id not stored")
 
     def message(self, call: ApiCall) -> dict[str, Any]:
-        """The message as the fake stored it (edits included)."""
-        for message in self.fake.messages.values():
-            if message["chat"]["id"] == call.chat_id and message.get("text") == call.text:
-                return message
-        raise AssertionError(call)
+        """The message ``call`` sent, as the fake holds it now (edits included)."""
+        return self.fake.messages[(call.chat_id, call.result["message_id"])]
 
     async def case(self, **where: Any) -> Case:
         async with self.served.sessionmaker() as session:
