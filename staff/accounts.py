@@ -8,6 +8,7 @@ and per client): :data:`MAX_FAILURES` failed logins per username or per client w
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,7 +30,12 @@ MIN_PASSWORD = 10
 """[A] Shortest password accepted (NIST SP 800-63B asks at least 8)."""
 
 _hasher = PasswordHasher()
-_DUMMY = _hasher.hash("not a password of anyone")  # equal work for unknown usernames
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against for an unknown username: the same work as for a real one."""
+    return _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -147,7 +153,8 @@ async def authenticate(
         msg = f"too many failed logins: try again in {retry} seconds"
         raise Throttled(msg, retry_after=max(retry, 1))
     account = await account_named(session, username)
-    ok = _verify(account.password_hash if account else _DUMMY, password) and account is not None
+    known = account.password_hash if account else _dummy_hash()
+    ok = _verify(known, password) and account is not None
     ok = ok and account.disabled_at is None
     session.add(LoginAttempt(username_hash=user_hash, client_hash=client_hash, succeeded=ok))
     await session.flush()

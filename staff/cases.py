@@ -432,7 +432,7 @@ async def usernames(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     rows = await session.execute(
         select(StaffAccount.id, StaffAccount.username).where(StaffAccount.id.in_(ids))
     )
-    return {staff_id: name for staff_id, name in rows.tuples()}
+    return {staff_id: name for staff_id, name in rows}
 
 
 async def first_contact(session: AsyncSession, case: Case, at: datetime | None = None) -> None:

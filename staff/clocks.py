@@ -72,8 +72,10 @@ class Deadline:
 def deadlines(case: Case, *, decided_at: datetime | None = None) -> list[Deadline]:
     """The clocks that apply to ``case`` (opened ``case.created_at``).
 
-    :param decided_at: when the case's decision (visit result, notice) was made, if any.
+    :param decided_at: when the case's decision was made (default ``case.decided_at``: a
+        visit's result or a notice).
     """
+    decided_at = decided_at or case.decided_at
     opened = case.created_at
     on = opened.astimezone(clock.LOCAL).date()
     if case.kind == "crisis" or case.priority == "urgent":

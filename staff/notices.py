@@ -66,6 +66,7 @@ async def issue_notice(
     notice = Notice(case_id=case.id, family_id=family.id, precheck_id=record.id, kind=kind,
                     html=html, issued_by=principal.id, issued_at=clock.now())  # fmt: skip
     session.add(notice)
+    case.decided_at = case.decided_at or notice.issued_at
     await session.flush()
     title = texts("relay").t(relay.NOTICE_TITLES[kind])
     await add_event(session, case, "notice", principal.actor, text=title,

@@ -261,7 +261,7 @@ async def expected_wait(session: AsyncSession, region_code: str) -> timedelta | 
         .order_by(CaseEvent.id.desc())
         .limit(20)
     )
-    waits = [(taken - opened).total_seconds() for opened, taken in rows.tuples()]
+    waits = [(taken - opened).total_seconds() for opened, taken in rows]
     return timedelta(seconds=statistics.median(waits)) if waits else None
 
 

@@ -139,6 +139,7 @@ async def record_visit(
     if case.assignee_id is None:
         case.assignee_id = principal.id
     case.status = "visited"
+    case.decided_at = case.decided_at or visit.visited_at
     await add_event(session, case, "visit", principal.actor,
                     data={"visit_id": visit.id, "precheck_id": done.record_id,
                           "dibao": done.result.status("dibao")})  # fmt: skip

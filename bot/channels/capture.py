@@ -84,8 +84,9 @@ class CaptureSession(BaseSession):
         self._max_files = max_files
 
     def make_bot(self) -> Bot:
-        """A ``Bot`` bound to this session (plain-text messages, no parse mode)."""
-        return Bot(BOT_TOKEN, session=self, default=DefaultBotProperties(parse_mode=None))
+        """A ``Bot`` bound to this session, sending HTML as on Telegram (texts from
+        ``templates/`` are HTML-escaped; the gateway turns them back into plain text)."""
+        return Bot(BOT_TOKEN, session=self, default=DefaultBotProperties(parse_mode="HTML"))
 
     def next_message_id(self) -> int:
         """A message id not used before by this session (incoming and outgoing share them)."""

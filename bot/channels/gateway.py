@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.default import Default
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -241,7 +242,7 @@ class Gateway:
                 await self._buttons.forget(chat_id, method.message_id)
             return None
         text = getattr(method, "text", None) or getattr(method, "caption", None) or ""
-        if getattr(method, "parse_mode", None) == "HTML":
+        if _is_html(method):
             text = _plain(text)
         if not isinstance(method, SendMessage | EditMessageText) and call.file is None:
             return None  # chat actions, deletions, pins: nothing to show
@@ -314,6 +315,12 @@ def _int_or_none(value: object) -> int | None:
         return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None  # "@channelname": not a chat of this gateway
+
+
+def _is_html(method: object) -> bool:
+    """Sent as HTML: explicitly, or by the bot's default (this gateway's bot sends HTML)."""
+    mode = getattr(method, "parse_mode", None)
+    return mode == "HTML" or isinstance(mode, Default)
 
 
 def _plain(text: str) -> str:

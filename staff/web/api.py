@@ -220,8 +220,7 @@ async def case_detail(request: web.Request) -> dict[str, Any]:
     events = await cases.timeline(db, case)
     names = await cases.usernames(db, {case.assignee_id} if case.assignee_id else set())
     record = await db.get(PrecheckRecord, case.precheck_id) if case.precheck_id else None
-    decided = next((e.at for e in reversed(events) if e.kind in ("visit", "notice")), None)
-    clocks = deadlines(case, decided_at=decided)
+    clocks = deadlines(case)
     return {
         **case_json(case, names),
         "family_id": case.family_id,

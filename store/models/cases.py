@@ -58,6 +58,8 @@ class Case(Timestamped, Base):
     """A caseworker holds the conversation: the assistant is silent for ``sender_hash``."""
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the case's first decision was made: a visit's result, a notice issued."""
     resolution: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     group_card_id: Mapped[int | None] = mapped_column(BigInteger, index=True)

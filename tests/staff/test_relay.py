@@ -170,3 +170,17 @@ async def test_terminal_resident_not_signed_in_reaches_the_province_queue(
     await province.call("POST", f"/staff/api/cases/{case_id}/messages", {"text": "请讲"})
     shown = await resident.say("我是连山的")  # the terminal shows it at the next turn
     assert "已接入" in shown and "【工作人员 province】请讲" in shown
+
+
+async def test_a_caseworker_s_words_reach_rest_as_typed(server: Served, staff_client: Any) -> None:
+    resident = await _open_handoff(server.base, "wechat:gus")
+    try:
+        worker = staff_client()
+        await worker.login("lianshan")
+        case_id = await _case_id(server)
+        await worker.call("POST", f"/staff/api/cases/{case_id}/take")
+        typed = "It's <b>5</b> & 10 元 \"ok\""
+        await worker.call("POST", f"/staff/api/cases/{case_id}/messages", {"text": typed})
+        assert f"【工作人员 lianshan】{typed}" in await resident.say("?")
+    finally:
+        await resident.close()
