@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiuzhu.settings import Settings
 from staff.relay import Pusher
-from staff.web import api, api_work, guard
+from staff.web import api, api_work, console, guard
 from staff.web.keys import PUSHERS, SESSIONMAKER, SETTINGS
 from staff.web.sessions import DatabaseStorage
 from templates import ROOT as TEMPLATES
@@ -50,5 +50,6 @@ def build_staff_app(
         undefined=jinja2.StrictUndefined,
     )  # fmt: skip
     api.setup(app)
+    console.setup(app)
     api_work.setup(app)
     return app
