@@ -23,6 +23,7 @@ from staff.clocks import ENDED, breaches
 from staff.errors import Conflict, NotFound
 from store.base import utcnow
 from store.models import Case, CaseEvent, Family, StaffAccount
+from store.models import PrecheckResult as PrecheckRecord
 from store.models.cases import CASE_KINDS, CASE_STATUSES, PRIORITIES
 from store.pii import mask_text
 from templates import texts
@@ -461,3 +462,15 @@ async def viewers(session: AsyncSession, principal: Principal, case: Case) -> li
         .order_by(StaffAccount.username)
     )  # fmt: skip
     return list(rows.scalars())
+
+
+async def linked_precheck(session: AsyncSession, case: Case) -> PrecheckRecord | None:
+    """The case's pre-check, else the family's latest (a handoff after a pre-check)."""
+    if case.precheck_id is not None:
+        return await session.get(PrecheckRecord, case.precheck_id)
+    if case.family_id is None:
+        return None
+    return await session.scalar(
+        select(PrecheckRecord).where(PrecheckRecord.family_id == case.family_id)
+        .order_by(PrecheckRecord.id.desc()).limit(1)
+    )  # fmt: skip

@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu import clock
 from jiuzhu.errors import InvalidInput
+from staff import relay
 from staff.access import Principal, authorize, in_jurisdiction
 from staff.cases import add_event, get_case
 from staff.errors import Conflict, Forbidden, NotFound
-from staff.referrals import parse_monthly_amount
+from staff.referrals import parse_monthly_amount, program_name
 from store.models import Benefit, BenefitDecision, Case, HomeVisitRecord, StaffAccess
 from store.pii import mask_text
+from templates import texts, yuan
 
 ACTIONS = ("stop", "reduce")
 STATUSES = ("proposed", "approved", "rejected")
@@ -183,6 +185,13 @@ async def approve(session: AsyncSession, principal: Principal, decision_id: int)
     data = _event(decision) | {"end_date": str(benefit.end_date) if benefit.end_date else None,
                                "new_benefit_id": started.id if started else None}
     await add_event(session, case, "decision", principal.actor, data=data)
+    # The family hears it from the case, with the reason and the way to a review.
+    text = texts("relay").t(
+        f"relay-benefit-{decision.action}", program=program_name(benefit.program),
+        end_date=benefit.end_date, amount=yuan(decision.new_amount),
+        start_date=started.start_date if started else None, reason=decision.reason,
+    )  # fmt: skip
+    await relay.queue(session, case, text, actor=principal.actor)
     return Outcome(decision, benefit, started)
 
 

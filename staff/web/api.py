@@ -54,7 +54,6 @@ from staff.web.guard import principal, public
 from staff.web.keys import DB, PUSH
 from staff.web.sessions import rotate
 from store.models import Case, Notice
-from store.models import PrecheckResult as PrecheckRecord
 
 MAX_BODY = 64 * 1024
 MAX_ID = 2**31 - 1
@@ -219,7 +218,7 @@ async def case_detail(request: web.Request) -> dict[str, Any]:
     case = await cases.get_case(db, who, case_id(request))
     events = await cases.timeline(db, case)
     names = await cases.usernames(db, {case.assignee_id} if case.assignee_id else set())
-    record = await db.get(PrecheckRecord, case.precheck_id) if case.precheck_id else None
+    record = await cases.linked_precheck(db, case)
     clocks = deadlines(case)
     return {
         **case_json(case, names),

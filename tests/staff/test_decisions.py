@@ -22,7 +22,7 @@ from eligibility.precheck import load_family
 from store.benefits import happiness_list
 from store.models import Benefit, Family, StaffAccess
 from tests.conftest import TEST_TODAY
-from tests.staff.conftest import Served, StaffClient, add_staff
+from tests.staff.conftest import RestResident, Served, StaffClient, add_staff
 from tests.staff.test_referrals import resident_case
 
 pytestmark = pytest.mark.skipif(
@@ -86,6 +86,7 @@ async def test_stop_and_reduce_take_a_visit_and_a_second_supervisor(
     await resident.close()
     worker = await signed_in("lianshan")
     _, case = await worker.call("GET", f"/staff/api/cases/{case_id}")
+    assert case["precheck"]["region"] == "441825"  # the handoff shows the family's pre-check
     family_id = case["family_id"]
     held = await benefits_of(served, family_id)
     dibao, disability = held["dibao_single"][0], held["disability_living_subsidy"][0]
@@ -158,6 +159,14 @@ async def test_stop_and_reduce_take_a_visit_and_a_second_supervisor(
     assert stopped["new_benefit"] is None
     again = await super2.call("POST", f"/staff/api/decisions/{stopping['id']}/approve")
     assert again[0] == 409
+    again_there = RestResident(served.base, resident.sender)
+    again_there._n = 1000  # new message ids: the first ones were answered already
+    try:  # the family hears each decision, with its reason
+        told = await again_there.say("你好")
+    finally:
+        await again_there.close()
+    assert "「单独纳入低保（单人户）」从 2027-01-01 起调整为每月 450 元" in told
+    assert "按新收入重算差额" in told and "残疾证已注销" in told and "2026-12-31 为止" in told
 
     # The happiness list: December as before, January with the decisions.
     assert await lines_on(served, family_id, date(2026, 12, 31)) == {
