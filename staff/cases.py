@@ -100,6 +100,16 @@ async def open_case(
     return case
 
 
+def describe(code: str, /, **details: object) -> str:
+    """A case summary staff read (``templates/<locale>/cases.yml``: ``summary-<code>``).
+
+    :param details: what the text names (a crisis kind, flag labels, an event label); never
+        personal data.
+    :raises KeyError: an unknown code.
+    """
+    return texts("cases").t(f"summary-{code.replace('_', '-')}", **details)
+
+
 async def region_of_family(session: AsyncSession, family_id: int | None) -> str:
     """The family's region code, or :data:`UNKNOWN_REGION` for an unknown family."""
     if family_id is None:

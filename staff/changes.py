@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staff.cases import Resident, open_for_resident
+from staff.cases import Resident, describe, open_for_resident
 from store.models import Case, ReportedChange
 from store.models.cases import LIFE_EVENTS
 from store.pii import mask_text
+from templates import texts
 
 NOTE_LIMIT = 500
 """Characters of the resident's own words kept with a report."""
@@ -37,6 +38,7 @@ async def report_change(
         note=mask_text(note)[:NOTE_LIMIT] if note else None,
     ))  # fmt: skip
     case, _ = await open_for_resident(
-        session, resident, kind="report_change", summary=f"reported change: {event}"
+        session, resident, kind="report_change",
+        summary=describe("change", event=texts("bot").t(f"event-{event.replace('_', '-')}")),
     )
     return case

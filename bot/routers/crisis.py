@@ -15,6 +15,7 @@ from aiogram.types import Message
 from bot.conversation import Turn
 from bot.routers.handoff import hand_over
 from nlu.crisis import crisis_kind
+from staff.cases import describe
 
 router = Router(name="crisis")
 
@@ -24,4 +25,4 @@ async def crisis_message(message: Message, crisis: str, **data: Any) -> None:
     """Help now: the numbers to call and an urgent case for a caseworker."""
     turn = Turn.of(message, data)
     await turn.reply(f"crisis-{crisis.replace('_', '-')}")
-    await hand_over(turn, kind="crisis", reason=f"crisis: {crisis}")
+    await hand_over(turn, kind="crisis", reason=describe("crisis", crisis=crisis))

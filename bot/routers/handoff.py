@@ -17,7 +17,7 @@ from bot.callbacks import HandoffCb
 from bot.conversation import Turn, today
 from bot.keyboards.menu import main_menu
 from staff import relay
-from staff.cases import open_for_resident
+from staff.cases import describe, open_for_resident
 from staff.clocks import figure
 from store.models import Case
 
@@ -34,13 +34,15 @@ def promised_days() -> int:
 
 
 async def hand_over(
-    turn: Turn, *, kind: str = "handoff", reason: str = "asked for a person",
+    turn: Turn, *, kind: str = "handoff", reason: str | None = None,
     priority: str | None = None, precheck_id: int | None = None,
 ) -> Case:
     """Open a case of ``kind`` for this resident (or reuse the open one) and say so.
 
-    :param reason: the case summary, with no personal data.
+    :param reason: the case summary (:func:`staff.cases.describe`); default by kind.
     """
+    if reason is None:
+        reason = describe("complaint" if kind == "complaint" else "asked_for_person")
     case, opened = await open_for_resident(
         turn.session, await turn.resident(), kind=kind, summary=reason, priority=priority,
         precheck_id=precheck_id,

@@ -25,6 +25,7 @@ from eligibility.documents import render_verification_report
 from eligibility.people import member_names, members_without, registered_applicant, relation_text
 from eligibility.precheck import load_family, run_precheck
 from eligibility.result import PROGRAMS, PrecheckResult
+from staff.cases import describe
 from store.applications import open_applications, submit_application
 from store.benefits import happiness_list
 from store.consent import valid_consent
@@ -99,8 +100,10 @@ async def precheck_step(turn: Turn) -> None:
     disputable = done.result.status("dibao") == "ineligible"
     await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n, disputable=disputable))
     if any(p.status == "needs_home_visit" for p in done.result.programs.values()):
-        flags = ",".join(f.code for f in done.result.flags) or "income check"
-        await hand_over(turn, kind="home_visit", reason=f"pre-check needs a home visit: {flags}",
+        relations = {f"p{m.person_id}": relation_text(turn.l10n, m.relation)
+                     for m in family.members}  # fmt: skip
+        flags = [explain.flag_text(f, relations) for f in done.result.flags]
+        await hand_over(turn, kind="home_visit", reason=describe("home_visit", flags=flags),
                         precheck_id=done.record_id)  # fmt: skip
 
 
@@ -114,7 +117,7 @@ async def dispute_pressed(callback: CallbackQuery, **data: Any) -> None:
     if known is None or record is None:
         await continue_as_known(turn, "precheck")
         return
-    await hand_over(turn, kind="dispute", reason="disputes the pre-check's refusal",
+    await hand_over(turn, kind="dispute", reason=describe("dispute"),
                     precheck_id=record.id)  # fmt: skip
 
 

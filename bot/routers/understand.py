@@ -21,7 +21,7 @@ from bot.routers.handoff import hand_over
 from bot.routers.policy import answer_policy
 from bot.routers.precheck import send_report
 from nlu import FALLBACK_INTENT, ParseResult
-from staff.cases import open_for_resident
+from staff.cases import describe, open_for_resident
 
 router = Router(name="understand")
 
@@ -91,10 +91,7 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
     elif intent == "ask_policy":
         await answer_policy(turn, region)
     elif intent in ("ask_human", "complain"):
-        reason = "complaint" if intent == "complain" else "asked for a person"
-        await hand_over(
-            turn, kind="complaint" if intent == "complain" else "handoff", reason=reason
-        )
+        await hand_over(turn, kind="complaint" if intent == "complain" else "handoff")
     elif intent == "goodbye":
         # Saying goodbye signs out, so a shared phone does not keep showing the family's data.
         await turn.state.clear()
@@ -117,8 +114,9 @@ async def _not_understood(turn: Turn, key: str) -> None:
         # Off-topic twice was understood, just not ours: say so rather than "I did not follow".
         await turn.reply("offer-human", understood=key == "out-of-scope", reply_markup=buttons)
         if key == "not-understood":  # staff see where the assistant fails; low until asked
+            summary = describe("not_understood")
             await open_for_resident(turn.session, await turn.resident(), kind="handoff",
-                                    summary="not understood twice", priority="low")  # fmt: skip
+                                    summary=summary, priority="low")  # fmt: skip
         return
     await turn.state.update_data(misunderstood=count)
     await turn.reply(key, reply_markup=main_menu(turn.l10n))

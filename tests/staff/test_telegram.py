@@ -199,7 +199,7 @@ async def test_resident_on_telegram_to_the_staff_group_and_back(tg: OnTelegram) 
     card = tg.message(card_call)
     text = html.unescape(card_call.text)
     assert "清远市连山壮族瑶族自治县" in text and "转人工" in text and "待接手" in text
-    assert "首次联系" in text and "asked for a person" in text
+    assert "首次联系" in text and "居民在对话中要求转人工" in text
     family = fixture_by_story("A")
     for member in family.members:
         assert member.name not in text and member.id_number not in text
