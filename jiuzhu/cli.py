@@ -6,6 +6,7 @@ command with one line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
@@ -44,8 +45,14 @@ def main(argv: list[str] | None = None) -> None:
     except JiuzhuError as e:
         typer.echo(f"error: {e.message}", err=True)
         sys.exit(e.exit_code)
-    except (SQLAlchemyError, OSError) as e:  # unreachable, refused, or its file gone
+    except SQLAlchemyError as e:  # unreachable, refused, or its file gone
         typer.echo(f"error: cannot use the database: {_first_line(e)}", err=True)
+        sys.exit(1)
+    except OSError as e:  # a port taken, a file that cannot be read
+        if e.errno == errno.EADDRINUSE:
+            typer.echo("error: the address is in use: choose another --port or --host", err=True)
+        else:
+            typer.echo(f"error: {_first_line(e)}", err=True)
         sys.exit(1)
     except typer.Abort:
         typer.echo("aborted", err=True)

@@ -31,7 +31,7 @@ from templates import texts
 RELAY_KINDS = frozenset({"handoff", "complaint", "crisis", "dispute"})
 """Cases about the conversation itself: taking one holds the conversation."""
 
-FAMILY_KINDS = frozenset({"home_visit", "periodic_review", "warning"})
+FAMILY_KINDS = frozenset({"home_visit", "application", "periodic_review", "warning"})
 """Cases about the family rather than one conversation: one open case per family."""
 
 DEFAULT_PRIORITY = {"crisis": "urgent", "complaint": "high", "dispute": "high"}
@@ -416,7 +416,7 @@ async def send_message(
         case.status = "assigned"
     if not case.held:
         await relay.join(session, case, principal)
-    line = texts("relay").t("relay-reply", name=principal.username, text=text)
+    line = texts("relay").t("relay-reply", number=principal.id, text=text)
     await relay.queue(session, case, line, actor=principal.actor, event_text=text)
     await first_contact(session, case)
     return case

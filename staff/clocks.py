@@ -5,7 +5,8 @@ parameter loader, so they carry references and change on a date like the rules d
 
 - first contact ≤ 3 working days after the case opened; a ``crisis`` (or ``urgent``) case
   ≤ 1 hour [A];
-- a decision ≤ 10 working days (cases that decide: home visit, dispute, periodic review);
+- a decision ≤ 10 working days (cases that decide: home visit, dispute, application,
+  periodic review);
 - a refusal notice ≤ 3 working days after the pre-check that refused (dispute cases).
 
 Working days are Monday to Friday [A]: the State Council's yearly holiday calendar (调休)
@@ -25,7 +26,7 @@ from jiuzhu import clock
 from store.models import Case
 
 PARAMETERS = Path(__file__).parent / "parameters" / "clocks.yaml"
-DECIDING_KINDS = frozenset({"home_visit", "dispute", "periodic_review"})
+DECIDING_KINDS = frozenset({"home_visit", "dispute", "application", "periodic_review"})
 ENDED = frozenset({"resolved", "closed"})
 
 

@@ -20,7 +20,7 @@ from jiuzhu.errors import InvalidInput
 from staff import relay
 from staff.access import Principal, authorize
 from staff.cases import add_event, first_contact, get_case
-from staff.errors import NotFound
+from staff.errors import Conflict, NotFound
 from store.models import Notice
 from store.models import PrecheckResult as PrecheckRecord
 from store.models.staff import NOTICE_KINDS
@@ -34,7 +34,7 @@ async def issue_notice(
     """Render, store and send the ``kind`` notice of the case's pre-check.
 
     :raises InvalidInput: unknown kind; no pre-check for the family; a refusal notice when
-        nothing was refused.
+        nothing was refused. :raises Conflict: the case is closed.
     """
     if kind not in NOTICE_KINDS:
         msg = f"kind: expected one of {', '.join(NOTICE_KINDS)}"
@@ -44,6 +44,9 @@ async def issue_notice(
     if case.family_id is None:
         msg = "this case has no family: nothing to report on"
         raise InvalidInput(msg)
+    if case.status == "closed":  # the resident's answer would reach nobody
+        msg = f"case {case_id} is closed: issue the notice from an open case"
+        raise Conflict(msg)
     record = await _precheck_of(session, case.precheck_id, case.family_id)
     family = await load_family(session, case.family_id)
     applicant = next(m.person for m in family.members if m.relation == "applicant")

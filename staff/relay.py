@@ -153,7 +153,7 @@ async def queue(
 async def join(session: AsyncSession, case: Case, principal: Principal) -> None:
     """The caseworker holds the conversation from now; the resident is told."""
     case.held = True
-    text = texts("relay").t("relay-joined", name=principal.username)
+    text = texts("relay").t("relay-joined", number=principal.id)
     await queue(session, case, text, actor=principal.actor, event="joined")
 
 
@@ -286,6 +286,14 @@ async def callback_offer_due(
     return case
 
 
+async def reachable_by_phone(session: AsyncSession, case: Case) -> bool:
+    """True when the case's resident is known and has a phone on file (a call-back works)."""
+    from store.models import Person
+
+    person = await session.get(Person, case.person_id) if case.person_id else None
+    return person is not None and bool(person.phone)
+
+
 async def request_callback(
     session: AsyncSession, case_id: int, sender_hash: str
 ) -> Case | None:
@@ -295,6 +303,8 @@ async def request_callback(
     """
     case = await session.get(Case, case_id)
     if case is None or not sender_hash or case.sender_hash != sender_hash:
+        return None
+    if not await reachable_by_phone(session, case):
         return None
     session.add(CaseEvent(case_id=case.id, kind="note", actor="resident", at=utcnow(),
                           text="call-back requested", data={"callback": True}))  # fmt: skip

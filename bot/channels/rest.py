@@ -36,6 +36,7 @@ from aiohttp.web_request import BaseRequest
 
 from bot.channels.gateway import Document, Gateway, Reply
 from bot.channels.sanitise import clean_text
+from store.pii import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +103,14 @@ class DocumentStore:
 class RedactedAccessLogger(AbstractAccessLogger):
     """aiohttp's access log without what a URL may carry: document tokens, senders, queries.
 
-    One line per request: method, path (a document's token as ``<document>``), status,
-    bytes and milliseconds.
+    One line per request: method, path (percent-encoded as received, ID numbers and phones
+    masked, a document's token as ``<document>``), status, bytes and milliseconds.
     """
 
     def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
-        path = request.path
+        # The path as sent (still percent-encoded: no line breaks to forge log lines with),
+        # without its query, and masked: a client may put an ID number or phone in it.
+        path = mask_text(request.raw_path.partition("?")[0])
         if path.startswith(DOCUMENTS_PATH + "/"):
             path = DOCUMENTS_PATH + "/<document>"
         self.logger.info(

@@ -7,9 +7,11 @@ Innermost of the update middlewares (it needs the update's database session):
    A "the assistant is back" message restarts the dialogue at the menu, identity kept.
 2. While a caseworker holds the conversation (:func:`staff.relay.held_case`, a row in the
    database, so every worker sees it), the message goes to the case and the assistant
-   says nothing: no handler runs.
+   says nothing: no handler runs. One exception: words of danger to life or hunger get the
+   emergency numbers at once (the case turns urgent).
 3. A resident whose request for a person has waited longer than ``wait`` is told the
-   expected wait (the region's recent median) and offered a call-back, once per case.
+   expected wait (the region's recent median) and, when a phone is on file, offered a
+   call-back, once per case.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from babel.dates import format_timedelta
 from bot.callbacks import HandoffCb
 from bot.keyboards.inline import inline
 from bot.routers.handoff import promised_days
+from nlu.crisis import crisis_kind
 from staff import relay
 from templates import Texts
 
@@ -62,7 +65,12 @@ class HandoffMiddleware(BaseMiddleware):
             await _back_to_menu(state)
         held = await relay.held_case(session, sender_hash) if found.held_case_id else None
         if held is not None:
-            await relay.from_resident(session, held, _words(event))
+            words = _words(event)
+            await relay.from_resident(session, held, words)
+            crisis = crisis_kind(words)
+            if crisis:  # silent for the caseworker's sake, but never about help in danger
+                help_now = data["l10n"].t(f"crisis-{crisis.replace('_', '-')}")
+                await bot.send_message(chat.id, help_now)
             if isinstance(event, Update) and event.callback_query is not None:
                 await bot.answer_callback_query(event.callback_query.id)
             return None
@@ -77,12 +85,14 @@ class HandoffMiddleware(BaseMiddleware):
                               session: Any) -> None:  # fmt: skip
         wait = await relay.expected_wait(session, case.region_code)
         shown = format_timedelta(wait, locale="zh_CN") if wait else None
-        buttons = inline(
-            l10n,
-            ("handoff-button-callback", HandoffCb(action="callback", case=case.id)),
-            ("handoff-button-wait", HandoffCb(action="wait", case=case.id)),
-        )
-        text = l10n.t("handoff-wait", number=case.id, wait=shown, days=promised_days())
+        can_call = await relay.reachable_by_phone(session, case)
+        choices = [("handoff-button-wait", HandoffCb(action="wait", case=case.id))]
+        if can_call:  # a call-back is offered only where there is a phone to call
+            call_me = HandoffCb(action="callback", case=case.id)
+            choices.insert(0, ("handoff-button-callback", call_me))
+        text = l10n.t("handoff-wait", number=case.id, wait=shown, days=promised_days(),
+                      can_call=can_call)  # fmt: skip
+        buttons = inline(l10n, *choices)
         await bot.send_message(chat_id, text, reply_markup=buttons)
 
 

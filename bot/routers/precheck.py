@@ -25,7 +25,7 @@ from eligibility.documents import render_verification_report
 from eligibility.people import member_names, members_without, registered_applicant, relation_text
 from eligibility.precheck import load_family, run_precheck
 from eligibility.result import PROGRAMS, PrecheckResult
-from staff.cases import describe
+from staff.cases import describe, open_for_resident
 from store.applications import open_applications, submit_application
 from store.benefits import happiness_list
 from store.consent import valid_consent
@@ -182,6 +182,11 @@ async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: 
     application = await submit_application(
         turn.session, family_id=known[1], applicant_person_id=known[0], program=program,
         channel="chat", precheck_id=precheck_id,
+    )  # fmt: skip
+    # A caseworker of the family's region accepts and investigates it (审核确认办法).
+    await open_for_resident(
+        turn.session, await turn.resident(), kind="application", precheck_id=precheck_id,
+        summary=describe("application", programs=[explain.program_name(program)]),
     )  # fmt: skip
     status = inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)))
     await turn.reply(

@@ -79,14 +79,20 @@ def case_json(case: Case, names: dict[int, str]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+MAX_INT = 2**31 - 1
+"""Largest whole number a body may carry: ids fit PostgreSQL's ``integer`` (and amounts)."""
+
+
 async def body(request: web.Request, *fields: str) -> dict[str, Any]:
     """The JSON object of the request, with ``fields`` present.
 
-    :raises InvalidInput: not a JSON object, or a field missing.
+    Text must be valid Unicode (no lone surrogates), numbers finite and whole numbers
+    within ±:data:`MAX_INT`, so nothing unstorable reaches a service.
+    :raises InvalidInput: not a JSON object, a field missing, or a value as above.
     """
     try:
-        data = json.loads(await request.text() or "{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = json.loads(await request.text() or "{}", parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         data = None
     if not isinstance(data, dict):
         msg = "expected a JSON object"
@@ -95,7 +101,32 @@ async def body(request: web.Request, *fields: str) -> dict[str, Any]:
         if name not in data:
             msg = f"{name}: required"
             raise InvalidInput(msg)
+    _storable(data, "body")
     return data
+
+
+def _no_constant(name: str) -> None:
+    msg = f"{name} is not a number"
+    raise ValueError(msg)
+
+
+def _storable(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, where)
+            _storable(item, key if isinstance(key, str) else where)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item, where)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            msg = f"{where}: text that is not valid Unicode (a lone surrogate)"
+            raise InvalidInput(msg) from None
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        msg = f"{where}: number out of range"
+        raise InvalidInput(msg)
 
 
 def text_field(data: dict[str, Any], name: str, limit: int = 4096) -> str:

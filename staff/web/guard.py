@@ -52,7 +52,11 @@ def is_api(request: web.Request) -> bool:
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        try:
+            return await handler(request)
+        except UnicodeDecodeError:  # a form body that is not UTF-8
+            msg = "the request body is not UTF-8 text"
+            raise InvalidInput(msg) from None
     except (StaffError, InvalidInput, ConsentRequired) as e:
         status = getattr(e, "status", 400)
         if isinstance(e, ConsentRequired):

@@ -18,11 +18,11 @@ from store.base import Base, Encrypted, LookupHash, Timestamped, UTCDateTime, ut
 
 CASE_KINDS = (
     "handoff", "complaint", "crisis", "home_visit", "report_change", "dispute",
-    "periodic_review", "warning",
+    "application", "periodic_review", "warning",
 )  # fmt: skip
 """Why a case was opened: a resident asked for a person, complained, wrote of a crisis; a
-pre-check needs a home visit; a change was reported; a refusal is disputed; the batch's
-review or warning."""
+pre-check needs a home visit; a change was reported; a refusal is disputed; an application
+was submitted; the batch's review or warning."""
 
 CASE_STATUSES = (
     "open", "assigned", "waiting_resident", "home_visit_scheduled", "visited", "resolved",

@@ -5,6 +5,7 @@ resident left waiting told the expected wait and offered a call-back, a crisis w
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -82,7 +83,7 @@ async def test_replies_are_pushed_to_the_callback_url(
             # Pushed at once, without the resident writing first, one JSON message each.
             assert [m["recipient_id"] for m in endpoint.received] == ["line:carol"] * 2
             assert "已接入" in endpoint.received[0]["text"]
-            assert endpoint.received[1]["text"] == "【工作人员 lianshan】在的"
+            assert re.fullmatch(r"【\d+号工作人员】在的", endpoint.received[1]["text"])
             # ...and not again with the next reply (the resident is held: nothing comes back).
             assert await resident.say("谢谢") == ""
         finally:
@@ -123,7 +124,8 @@ async def test_a_crisis_while_held_makes_the_case_urgent(
         await worker.login("lianshan")
         case_id = await _case_id(server)
         await worker.call("POST", f"/staff/api/cases/{case_id}/take")
-        await resident.say("我不想活了")
+        helped = await resident.say("我不想活了")
+        assert "12356" in helped  # the emergency numbers, even while held
         _, detail = await worker.call("GET", f"/staff/api/cases/{case_id}")
         assert detail["priority"] == "urgent"
     finally:
@@ -169,7 +171,7 @@ async def test_terminal_resident_not_signed_in_reaches_the_province_queue(
     await province.call("POST", f"/staff/api/cases/{case_id}/take")
     await province.call("POST", f"/staff/api/cases/{case_id}/messages", {"text": "请讲"})
     shown = await resident.say("我是连山的")  # the terminal shows it at the next turn
-    assert "已接入" in shown and "【工作人员 province】请讲" in shown
+    assert "已接入" in shown and re.search(r"【\d+号工作人员】请讲", shown)
 
 
 async def test_a_caseworker_s_words_reach_rest_as_typed(server: Served, staff_client: Any) -> None:
@@ -181,6 +183,19 @@ async def test_a_caseworker_s_words_reach_rest_as_typed(server: Served, staff_cl
         await worker.call("POST", f"/staff/api/cases/{case_id}/take")
         typed = "It's <b>5</b> & 10 元 \"ok\""
         await worker.call("POST", f"/staff/api/cases/{case_id}/messages", {"text": typed})
-        assert f"【工作人员 lianshan】{typed}" in await resident.say("?")
+        assert f"号工作人员】{typed}" in await resident.say("?")
+    finally:
+        await resident.close()
+
+
+async def test_no_call_back_is_offered_without_a_phone_to_call(server: Served) -> None:
+    resident = RestResident(server.base, "wechat:anonymous")
+    try:
+        await resident.say("我要找工作人员")  # not signed in: nobody's phone is known
+        with use_clock(FrozenClock(TEST_CLOCK.now() + timedelta(minutes=11))):
+            waiting = await resident.say("有人吗")
+        assert "工作人员都在忙" in waiting and "12345" in waiting
+        titles = [b["title"] for r in resident.last for b in r.get("buttons") or []]
+        assert "请给我回电" not in titles and "继续等待" in titles
     finally:
         await resident.close()

@@ -97,3 +97,21 @@ async def test_story_c_refusal_notice_in_the_chat(server: Served, staff_client: 
         assert "复核" in html or "行政复议" in html  # and his rights
     finally:
         await resident.close()
+
+
+async def test_an_application_reaches_the_region_s_queue(
+    server: Served, staff_client: Any
+) -> None:
+    resident = await _consent_and_precheck(server.base, "d-applies", story_ids("D")[0])
+    try:
+        await resident.press("提交申请")
+        assert "申请已提交" in await resident.press("最低生活保障（低保）")
+        worker = staff_client()
+        await worker.login("yunfu")
+        _, listed = await worker.call("GET", "/staff/api/cases?kind=application")
+        (case,) = listed["cases"]
+        assert case["region_code"] == "445303" and "最低生活保障（低保）" in case["summary"]
+        _, detail = await worker.call("GET", f"/staff/api/cases/{case['id']}")
+        assert [d["name"] for d in detail["deadlines"]] == ["first_contact", "decision"]
+    finally:
+        await resident.close()
