@@ -21,7 +21,7 @@ from staff import relay
 from staff.access import Principal, authorize
 from staff.cases import add_event, first_contact, get_case
 from staff.errors import Conflict, NotFound
-from store.models import Notice
+from store.models import Case, Notice
 from store.models import PrecheckResult as PrecheckRecord
 from store.models.staff import NOTICE_KINDS
 from store.pii import mask_id_number, mask_name
@@ -101,12 +101,12 @@ async def get_notice(session: AsyncSession, principal: Principal, notice_id: int
     :raises NotFound: no such notice. :raises Forbidden: outside the jurisdiction.
     """
     notice = await session.get(Notice, notice_id)
-    case = await get_case(session, principal, notice.case_id, action="document.read",
-                          purpose="document") if notice else None  # fmt: skip
+    case = await session.get(Case, notice.case_id) if notice else None
+    region = case.region_code if case else None
+    await authorize(session, principal, action="document.read",
+                    resource=f"document:{notice_id}", region_code=region,
+                    purpose="document")  # fmt: skip
     if notice is None or case is None:
-        await authorize(session, principal, action="document.read",
-                        resource=f"document:{notice_id}", region_code=None,
-                        purpose="document")  # fmt: skip
         msg = f"no document {notice_id}"
         raise NotFound(msg)
     return notice
