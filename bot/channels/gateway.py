@@ -20,14 +20,12 @@ write to a resident goes through :mod:`staff.relay`'s outbox, shared by every wo
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import html
 import itertools
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
 
 from aiogram import Bot, Dispatcher
@@ -48,6 +46,7 @@ from aiogram.types import (
 
 from bot.buttons import Shown, ShownButtons
 from bot.channels.capture import Call, CaptureSession
+from bot.channels.locks import KeyedLocks
 from bot.channels.sanitise import clean_text
 from jiuzhu import clock
 from templates import Texts, texts
@@ -104,12 +103,6 @@ def masked(sender: str) -> str:
     return hashlib.sha256(sender.encode()).hexdigest()[:10]
 
 
-@dataclass
-class _SenderLock:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0
-
-
 class Gateway:
     """Feed channel input to the Dispatcher and collect channel-neutral replies.
 
@@ -135,7 +128,7 @@ class Gateway:
         self.bot: Bot = self.session.make_bot()
         self.l10n: Texts = texts("bot")
         self._update_ids = itertools.count(1)
-        self._locks: dict[str, _SenderLock] = {}
+        self._locks = KeyedLocks()
         self._seen: OrderedDict[tuple[str, str], list[Reply]] = OrderedDict()
         self._max_message_ids = max_message_ids
         self._buttons = ShownButtons(dispatcher.storage, self.bot.id, max_payloads)
@@ -153,7 +146,7 @@ class Gateway:
         """
         sender, text = clean_text(sender), clean_text(text)
         message_id = clean_text(message_id) if message_id is not None else None
-        async with self._sender_lock(sender):
+        async with self._locks.hold(sender):
             key = (sender, message_id) if message_id is not None else None
             if key is not None and key in self._seen:
                 self._seen.move_to_end(key)
@@ -264,29 +257,6 @@ class Gateway:
 
     def _reply(self, recipient: str, text: str, buttons: list[Button] | None = None) -> Reply:
         return {"recipient_id": recipient, "text": text, "buttons": buttons or []}
-
-    # --- memory (bounded) -------------------------------------------------------------------
-
-    def _sender_lock(self, sender: str) -> _LockGuard:
-        entry = self._locks.setdefault(sender, _SenderLock())
-        return _LockGuard(self._locks, sender, entry)
-
-
-class _LockGuard:
-    """Hold a sender's lock; drop the lock object when nobody uses it (bounded memory)."""
-
-    def __init__(self, locks: dict[str, _SenderLock], sender: str, entry: _SenderLock) -> None:
-        self.locks, self.sender, self.entry = locks, sender, entry
-
-    async def __aenter__(self) -> None:
-        self.entry.users += 1
-        await self.entry.lock.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.entry.lock.release()
-        self.entry.users -= 1
-        if self.entry.users == 0:
-            self.locks.pop(self.sender, None)
 
 
 def _buttons(markup: Any) -> list[Button]:

@@ -39,6 +39,7 @@ from aiogram.types import Chat, TelegramObject
 from aiohttp import web
 
 from bot.app import AppContext, create_app_context
+from bot.channels.locks import KeyedLocks
 from bot.channels.push import TelegramPusher
 from bot.middlewares.handoff import KEPT_ON_RETURN
 from jiuzhu.errors import ConfigError
@@ -141,7 +142,7 @@ class TelegramChannel:
             self.front["staff_group"] = StaffGroup(self.sessionmaker, self.pushers)
             self.front["board"] = board
             self.front.include_router(build_router())
-        self._chats: dict[int, _ChatLock] = {}
+        self._chats = KeyedLocks()
         self._ignored: set[int] = set()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -199,13 +200,10 @@ class TelegramChannel:
                 log.info("updates of chat %s are ignored: a group that is not "
                          "JIUZHU_TELEGRAM_STAFF_CHAT_ID", chat.id)  # fmt: skip
             return UNHANDLED
-        async with self._chat_lock(chat.id):
+        async with self._chats.hold(chat.id):
             result = await self.ctx.dispatcher.feed_update(self.bot, update)  # type: ignore[arg-type]
         self._wake.set()  # a case this update opened gets its card now
         return result
-
-    def _chat_lock(self, chat_id: int) -> _ChatLockGuard:
-        return _ChatLockGuard(self._chats, chat_id)
 
     def _update_types(self) -> list[str]:
         used = set(self.front.resolve_used_update_types())
@@ -225,30 +223,6 @@ class TelegramChannel:
                 log.error("Telegram background round failed (%s)", type(e).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-
-
-class _ChatLock:
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
-
-
-class _ChatLockGuard:
-    """One chat's updates in order; the lock is dropped when nobody waits (bounded memory)."""
-
-    def __init__(self, locks: dict[int, _ChatLock], chat_id: int) -> None:
-        self.locks, self.chat_id = locks, chat_id
-        self.entry = locks.setdefault(chat_id, _ChatLock())
-
-    async def __aenter__(self) -> None:
-        self.entry.users += 1
-        await self.entry.lock.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.entry.lock.release()
-        self.entry.users -= 1
-        if self.entry.users == 0:
-            self.locks.pop(self.chat_id, None)
 
 
 async def run_telegram(settings: Settings, *, host: str, port: int) -> None:

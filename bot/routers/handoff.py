@@ -8,7 +8,7 @@ this module only says what happens next: the case number and when a person gets 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
@@ -19,7 +19,9 @@ from bot.keyboards.menu import main_menu
 from staff import relay
 from staff.cases import describe, open_for_resident
 from staff.clocks import figure
-from store.models import Case
+
+if TYPE_CHECKING:
+    from store.models import Case
 
 router = Router(name="handoff")
 
