@@ -24,7 +24,7 @@ from jiuzhu.settings import Settings
 from nlu import NluEngine
 from staff.accounts import add_account
 from store.session import transaction
-from tests.journeys.conftest import demo_database, nlu_engine  # noqa: F401  (fixture)
+from tests.journeys.conftest import demo_database, nlu_engine, story_ids  # noqa: F401  (fixture)
 
 PASSWORD = "correct horse battery"
 STAFF = {
@@ -157,6 +157,17 @@ class RestResident:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+async def open_handoff(base: str, sender: str, story: str = "A") -> RestResident:
+    """A REST resident of ``story`` signs in (via the happiness list) and asks for a person;
+    returned still connected (the caller closes it)."""
+    resident = RestResident(base, sender)
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.sign_in(story_ids(story)[0])
+    await resident.say("转人工")
+    return resident
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from store.models import Case, StaffAccess
 from tests.journeys.conftest import story_ids
-from tests.staff.conftest import RestResident, Served, StaffClient
+from tests.staff.conftest import RestResident, Served, StaffClient, open_handoff
 
 
 async def test_resident_to_caseworker_and_back(server: Served, staff_client: Any) -> None:
@@ -63,14 +63,7 @@ async def test_resident_to_caseworker_and_back(server: Served, staff_client: Any
 async def test_outside_the_jurisdiction_is_403_and_audited(
     server: Served, staff_client: Any
 ) -> None:
-    resident = RestResident(server.base, "wechat:bob")
-    try:
-        await resident.say("/start")
-        await resident.press("查看我的待遇")
-        await resident.sign_in(story_ids("A")[0])
-        await resident.say("转人工")
-    finally:
-        await resident.close()
+    await (await open_handoff(server.base, "wechat:bob")).close()
     async with server.sessionmaker() as session:
         case_id = await session.scalar(select(Case.id).where(Case.kind == "handoff"))
     shaoguan: StaffClient = staff_client()

@@ -12,18 +12,11 @@ from sqlalchemy import select
 
 from store.models import Case
 from tests.journeys.conftest import story_ids
-from tests.staff.conftest import PASSWORD, RestResident, Served
+from tests.staff.conftest import PASSWORD, Served, open_handoff
 
 
 async def _handoff_case(server: Served) -> int:
-    resident = RestResident(server.base, "wechat:hostile")
-    try:
-        await resident.say("/start")
-        await resident.press("查看我的待遇")
-        await resident.sign_in(story_ids("A")[0])
-        await resident.say("转人工")
-    finally:
-        await resident.close()
+    await (await open_handoff(server.base, "wechat:hostile")).close()
     async with server.sessionmaker() as session:
         return await session.scalar(select(Case.id).where(Case.kind == "handoff"))
 

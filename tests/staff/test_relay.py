@@ -20,8 +20,8 @@ from jiuzhu.clock import FrozenClock, use_clock
 from nlu import NluEngine
 from store.models import Case, CaseEvent
 from tests.conftest import TEST_CLOCK
-from tests.journeys.conftest import Resident, demo_database, story_ids
-from tests.staff.conftest import RestResident, Served, StaffClient, _serve
+from tests.journeys.conftest import Resident, demo_database
+from tests.staff.conftest import RestResident, Served, StaffClient, _serve, open_handoff
 
 
 class CallbackEndpoint:
@@ -53,15 +53,6 @@ async def callback() -> AsyncIterator[tuple[CallbackEndpoint, str]]:
         await runner.cleanup()
 
 
-async def _open_handoff(base: str, sender: str) -> RestResident:
-    resident = RestResident(base, sender)
-    await resident.say("/start")
-    await resident.press("查看我的待遇")
-    await resident.sign_in(story_ids("A")[0])
-    await resident.say("转人工")
-    return resident
-
-
 async def _case_id(served: Served) -> int:
     async with served.sessionmaker() as session:
         return await session.scalar(select(Case.id).where(Case.kind == "handoff"))
@@ -73,7 +64,7 @@ async def test_replies_are_pushed_to_the_callback_url(
     endpoint, url = callback
     settings = demo_database("sqlite", tmp_path).model_copy(update={"rest_callback_url": url})
     async for served in _serve(settings, nlu_engine):
-        resident = await _open_handoff(served.base, "line:carol")
+        resident = await open_handoff(served.base, "line:carol")
         worker = StaffClient(served.base)
         try:
             await worker.login("lianshan")
@@ -94,7 +85,7 @@ async def test_replies_are_pushed_to_the_callback_url(
 async def test_the_lock_is_in_the_database_not_in_a_worker(
     server: Served, staff_client: Any
 ) -> None:
-    resident = await _open_handoff(server.base, "wechat:dan")
+    resident = await open_handoff(server.base, "wechat:dan")
     try:
         worker = staff_client()
         await worker.login("qingyuan")  # all of 清远 covers 连山
@@ -118,7 +109,7 @@ async def test_the_lock_is_in_the_database_not_in_a_worker(
 async def test_a_crisis_while_held_makes_the_case_urgent(
     server: Served, staff_client: Any
 ) -> None:
-    resident = await _open_handoff(server.base, "wechat:erin")
+    resident = await open_handoff(server.base, "wechat:erin")
     try:
         worker = staff_client()
         await worker.login("lianshan")
@@ -133,7 +124,7 @@ async def test_a_crisis_while_held_makes_the_case_urgent(
 
 
 async def test_a_long_wait_is_announced_with_a_call_back(server: Served) -> None:
-    resident = await _open_handoff(server.base, "wechat:fay")
+    resident = await open_handoff(server.base, "wechat:fay")
     try:
         assert "已接入" not in await resident.say("你好")  # nobody has taken it yet
         later = FrozenClock(TEST_CLOCK.now() + timedelta(minutes=11))  # past the 10-minute wait
@@ -175,7 +166,7 @@ async def test_terminal_resident_not_signed_in_reaches_the_province_queue(
 
 
 async def test_a_caseworker_s_words_reach_rest_as_typed(server: Served, staff_client: Any) -> None:
-    resident = await _open_handoff(server.base, "wechat:gus")
+    resident = await open_handoff(server.base, "wechat:gus")
     try:
         worker = staff_client()
         await worker.login("lianshan")

@@ -29,7 +29,7 @@ from staff.web.guard import public
 from store.models import Benefit, Person, StaffAccess, StaffAccount
 from store.session import transaction
 from tests.journeys.conftest import story_ids
-from tests.staff.conftest import PASSWORD, RestResident, Served, StaffClient
+from tests.staff.conftest import PASSWORD, Served, StaffClient, open_handoff
 
 CROSS_SITE = "https://evil.example"
 PARAM = re.compile(r"\{(\w+)")
@@ -111,14 +111,7 @@ async def qingyuan_resources(served: Served) -> dict[str, int]:
     """One 清远 resource of each kind a route names, made the way staff make them:
     story A (连山 441825) asks for a person; lianshan visits, issues a report, refers,
     proposes a stop."""
-    resident = RestResident(served.base, "wechat:ivan")
-    try:
-        await resident.say("/start")
-        await resident.press("查看我的待遇")
-        await resident.sign_in(story_ids("A")[0])
-        await resident.say("转人工")
-    finally:
-        await resident.close()
+    await (await open_handoff(served.base, "wechat:ivan")).close()
     async with served.sessionmaker() as session:
         person = next(p.id for p in await session.scalars(select(Person))
                       if p.id_number == story_ids("A")[0])  # fmt: skip
