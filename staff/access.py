@@ -39,6 +39,7 @@ class Principal:
 
     @classmethod
     def of(cls, account: StaffAccount) -> Principal:
+        """The principal of a live account (the caller has checked it may act)."""
         return cls(account.id, account.username, account.role, account.region_prefix)
 
     @property
@@ -51,6 +52,7 @@ class Principal:
         return region_code.startswith(self.region_prefix)
 
     def may(self, action: str) -> bool:
+        """True when this role includes ``action`` (:data:`ROLE_ACTIONS`)."""
         return action in ROLE_ACTIONS.get(self.role, frozenset())
 
 

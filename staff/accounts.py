@@ -80,10 +80,12 @@ async def add_account(
 
 
 async def account_named(session: AsyncSession, username: str) -> StaffAccount | None:
+    """The account with this username, or None (disabled ones too)."""
     return await session.scalar(select(StaffAccount).where(StaffAccount.username == username))
 
 
 async def list_accounts(session: AsyncSession) -> list[StaffAccount]:
+    """Every account, by username (for ``jiuzhu staff list``)."""
     return list(await session.scalars(select(StaffAccount).order_by(StaffAccount.username)))
 
 

@@ -56,6 +56,7 @@ class RestCallbackPusher:
         return self._http
 
     async def close(self) -> None:
+        """Close the HTTP client (at the app's cleanup)."""
         if self._http is not None:
             await self._http.close()
 

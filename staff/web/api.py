@@ -151,6 +151,7 @@ def path_id(request: web.Request, name: str) -> int:
 
 
 def case_id(request: web.Request) -> int:
+    """The ``{case_id}`` of the path. :raises InvalidInput: not a number."""
     return path_id(request, "case_id")
 
 

@@ -46,6 +46,7 @@ def public(handler: Handler) -> Handler:
 
 
 def is_api(request: web.Request) -> bool:
+    """True for ``/staff/api`` calls (JSON errors), False for console pages (HTML)."""
     return request.path.startswith(API_PREFIX)
 
 
