@@ -79,15 +79,11 @@ def case_json(case: Case, names: dict[int, str]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-MAX_INT = 2**31 - 1
-"""Largest whole number a body may carry: ids fit PostgreSQL's ``integer`` (and amounts)."""
-
-
 async def body(request: web.Request, *fields: str) -> dict[str, Any]:
     """The JSON object of the request, with ``fields`` present.
 
     Text must be valid Unicode (no lone surrogates), numbers finite and whole numbers
-    within ±:data:`MAX_INT`, so nothing unstorable reaches a service.
+    within ±:data:`MAX_ID`, so nothing unstorable reaches a service.
     :raises InvalidInput: not a JSON object, a field missing, or a value as above.
     """
     try:
@@ -124,7 +120,7 @@ def _storable(value: Any, where: str) -> None:
         except UnicodeEncodeError:
             msg = f"{where}: text that is not valid Unicode (a lone surrogate)"
             raise InvalidInput(msg) from None
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
         msg = f"{where}: number out of range"
         raise InvalidInput(msg)
 
