@@ -65,3 +65,9 @@ class HandoffCb(CallbackData, prefix="handoff"):
 
     action: str
     case: int
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    """The language to read (a :data:`templates.LOCALES` value): payload ``lang:en``."""
+
+    locale: str

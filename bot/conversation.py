@@ -13,6 +13,8 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``precheck_id``                 the last pre-check shown
 ``last_answer``                 ``"policy"`` right after a policy answer, so "佛山呢" follows it
 ``faq_shown``                   the policy FAQ was shown once already
+``locale``                      the language the resident reads (:mod:`bot.locale`); kept
+                                by ``/start``, ``/cancel``, ``/logout`` and a handoff's return
 
 No ID number, name or phone is kept in clear: only row ids, keyed hashes and masked phones.
 """
@@ -65,6 +67,11 @@ class Turn:
         )  # fmt: skip
 
     @property
+    def locale(self) -> str:
+        """The resident's locale (``zh_CN`` or ``en``): the one their texts are in."""
+        return self.l10n.locale
+
+    @property
     def on_telegram(self) -> bool:
         """True for Telegram's own updates (other channels name themselves to the gateway)."""
         return self.channel in (None, "telegram")
@@ -98,6 +105,7 @@ class Turn:
             address=str(self.message.chat.id) if telegram else self.sender,
             person_id=known[0] if known else None,
             family_id=known[1] if known else None,
+            locale=self.locale,
         )
 
     async def reply(self, key: str, /, reply_markup: Any = None, **context: Any) -> Message:

@@ -5,23 +5,25 @@
 =================  ==========================================================================
 key                meaning (default)
 =================  ==========================================================================
-applicant_name     masked name, e.g. ``林*华`` (``申请人``)
+applicant_name     masked name, e.g. ``林*华`` (``document-applicant``: ``申请人``)
 applicant_id       masked ID number, e.g. ``4418**********002X`` (``—``)
 region_name        region in words (from :func:`eligibility.regions.region_name`)
 data_sources       ``[{kind, department, read_at}]`` (dicts or objects with those attributes)
                    consulted by the verification ([])
 date               date of the document (today)
 case_number        case or application number (``—``)
-issuer             issuing office (``<region_name>民政部门``)
+issuer             issuing office (``document-issuer``: ``<region_name>民政部门``)
 member_names       result member id → masked name shown in reasons ({})
 applied_programs   programs the application asked for; the notice lists those refused
                    (``["dibao"]``)
 preliminary        True for a resident's self-service pre-check: titled 预审, no stamp (False)
 =================  ==========================================================================
 
-Templates: ``templates/zh_CN/documents/{verification_report,refusal_notice}.html.j2``; short
-texts from ``templates/zh_CN/eligibility.yml``. PDF through WeasyPrint with a Noto CJK font
-(Debian ``fonts-noto-cjk``, installed by ``scripts/system-deps.sh``).
+Templates: ``templates/<locale>/documents/{verification_report,refusal_notice}.html.j2``;
+short texts from ``templates/<locale>/eligibility.yml`` (``locale``: Chinese by default, or
+``en``; the legal citations and region names stay in Chinese, as the office uses them).
+PDF through WeasyPrint with a Noto CJK font (Debian ``fonts-noto-cjk``, installed by
+``scripts/system-deps.sh``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from eligibility.reasons import CITATIONS, FAVOURABLE
 from eligibility.regions import region_name
 from eligibility.result import PrecheckResult
 from jiuzhu import clock
-from templates import render_document, texts
+from templates import DEFAULT_LOCALE, render_document, texts
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 
@@ -59,8 +61,10 @@ def _when(value: Any) -> str:
     return str(value) if value else "—"
 
 
-def _context(result: PrecheckResult, family_context: Mapping[str, Any]) -> dict[str, Any]:
-    t = texts("eligibility")
+def _context(
+    result: PrecheckResult, family_context: Mapping[str, Any], locale: str
+) -> dict[str, Any]:
+    t = texts("eligibility", locale)
     names: dict[str, str] = dict(family_context.get("member_names") or {})
     place = family_context.get("region_name") or region_name(result.region)
     programs = []
@@ -68,14 +72,16 @@ def _context(result: PrecheckResult, family_context: Mapping[str, Any]) -> dict[
         programs.append(
             {
                 "code": code,
-                "name": explain.program_name(code),
+                "name": explain.program_name(code, locale),
                 "status": program.status,
-                "status_text": explain.status_text(program.status),
-                "amount_text": explain.amount_text(program.monthly_amount, program.status),
+                "status_text": explain.status_text(program.status, locale),
+                "amount_text": explain.amount_text(
+                    program.monthly_amount, program.status, locale
+                ),
                 "members": [names.get(m, m) for m in program.members],
                 "reasons": [
                     {
-                        "text": explain.reason_text(r, names),
+                        "text": explain.reason_text(r, names, locale),
                         "rule": CITATIONS[r.code],
                         "favourable": r.code in FAVOURABLE,
                     }
@@ -97,35 +103,40 @@ def _context(result: PrecheckResult, family_context: Mapping[str, Any]) -> dict[
     doc_date = family_context.get("date") or clock.today()
     return {
         "result": result,
-        "applicant_name": family_context.get("applicant_name") or "申请人",
+        "applicant_name": family_context.get("applicant_name") or t.t("document-applicant"),
         "applicant_id": family_context.get("applicant_id") or "—",
         "region_name": place,
-        "area_text": explain.area_text(result.area),
-        "source_text": explain.source_text(result.dibao_standard_source),
+        "area_text": explain.area_text(result.area, locale),
+        "source_text": explain.source_text(result.dibao_standard_source, locale),
         "data_sources": sources,
         "date": _when(doc_date),
         "case_number": family_context.get("case_number") or "—",
-        "issuer": family_context.get("issuer") or f"{place}民政部门",
+        "issuer": family_context.get("issuer") or t.t("document-issuer", region=place),
         "programs": programs,
-        "flags": [explain.flag_text(f, names) for f in result.flags],
+        "flags": [explain.flag_text(f, names, locale) for f in result.flags],
         "unverified": [names.get(m, m) for m in result.unverified_members],
         "preliminary": bool(family_context.get("preliminary")),
     }
 
 
-def render_verification_report(result: PrecheckResult, family_context: Mapping[str, Any]) -> str:
+def render_verification_report(
+    result: PrecheckResult, family_context: Mapping[str, Any], locale: str = DEFAULT_LOCALE
+) -> str:
     """《救助申请家庭经济状况核查报告》 as HTML: family, data consulted and when, every program
     with its outcome and the reasons citing the rule and the figures."""
-    return render_document("verification_report", **_context(result, family_context))
+    context = _context(result, family_context, locale)
+    return render_document("verification_report", locale, **context)
 
 
-def render_refusal_notice(result: PrecheckResult, family_context: Mapping[str, Any]) -> str:
+def render_refusal_notice(
+    result: PrecheckResult, family_context: Mapping[str, Any], locale: str = DEFAULT_LOCALE
+) -> str:
     """《不予受理通知书》 as HTML: the refused programs with reasons, and the applicant's rights
     (explanation, complaint, review by a person — PIPL art. 24; administrative review/suit).
 
     :raises ValueError: when none of ``applied_programs`` is ineligible (nothing to refuse).
     """
-    context = _context(result, family_context)
+    context = _context(result, family_context, locale)
     applied = list(family_context.get("applied_programs") or ["dibao"])
     refused = [
         {**p, "reasons": [r for r in p["reasons"] if not r["favourable"]] or p["reasons"]}
@@ -135,7 +146,7 @@ def render_refusal_notice(result: PrecheckResult, family_context: Mapping[str, A
     if not refused:
         msg = f"no refused program among {applied}: a refusal notice would be wrong"
         raise ValueError(msg)
-    return render_document("refusal_notice", **context, refused=refused)
+    return render_document("refusal_notice", locale, **context, refused=refused)
 
 
 def html_to_pdf(html: str) -> bytes:

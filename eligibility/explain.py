@@ -1,7 +1,8 @@
-"""Turn a pre-check's codes into plain Chinese (``templates/zh_CN/eligibility.yml``).
+"""Turn a pre-check's codes into plain words (``templates/<locale>/eligibility.yml``).
 
 Used by the what-if CLI, the documents and the chat. ``names`` maps member ids to what a
-reader should see (e.g. masked names); ids without a name are shown as they are.
+reader should see (e.g. masked names); ids without a name are shown as they are. Every
+function takes the reader's ``locale`` (a :data:`templates.LOCALES` value, Chinese by default).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from templates import Texts, texts
+from templates import DEFAULT_LOCALE, Texts, texts
 
 if TYPE_CHECKING:
     from eligibility.result import PrecheckResult
@@ -19,26 +20,31 @@ def _key(prefix: str, code: str) -> str:
     return f"{prefix}-{code.replace('_', '-')}"
 
 
-def program_name(code: str) -> str:
-    """``"dibao"`` -> ``"最低生活保障（低保）"``."""
-    return texts("eligibility").t(_key("program", code))
+def program_name(code: str, locale: str = DEFAULT_LOCALE) -> str:
+    """``"dibao"`` -> ``"最低生活保障（低保）"``; in ``en`` the English name with the Chinese."""
+    return texts("eligibility", locale).t(_key("program", code))
 
 
-def status_text(status: str) -> str:
+def status_text(status: str, locale: str = DEFAULT_LOCALE) -> str:
     """``"needs_home_visit"`` -> ``"需要入户核查后确定"``."""
-    return texts("eligibility").t(_key("status", status))
+    return texts("eligibility", locale).t(_key("status", status))
 
 
-def source_text(source: str) -> str:
+def source_text(source: str, locale: str = DEFAULT_LOCALE) -> str:
     """Where the standard came from, in words."""
-    return texts("eligibility").t(_key("source", source))
+    return texts("eligibility", locale).t(_key("source", source))
 
 
-def area_text(area: str) -> str:
-    return texts("eligibility").t(_key("area", area))
+def area_text(area: str, locale: str = DEFAULT_LOCALE) -> str:
+    """``"rural"`` -> ``"农村"``."""
+    return texts("eligibility", locale).t(_key("area", area))
 
 
-def reason_text(reason: Mapping[str, Any] | Any, names: Mapping[str, str] | None = None) -> str:
+def reason_text(
+    reason: Mapping[str, Any] | Any,
+    names: Mapping[str, str] | None = None,
+    locale: str = DEFAULT_LOCALE,
+) -> str:
     """One sentence for a reason (a dict or :class:`eligibility.result.Reason`).
 
     :raises KeyError: when the code has no text (a new code without its sentence).
@@ -47,20 +53,24 @@ def reason_text(reason: Mapping[str, Any] | Any, names: Mapping[str, str] | None
     code = data.pop("code")
     if "members" in data and names:
         data["members"] = [names.get(m, m) for m in data["members"]]
-    return texts("eligibility").t(_key("reason", code), **data)
+    return texts("eligibility", locale).t(_key("reason", code), **data)
 
 
-def flag_text(flag: Mapping[str, Any] | Any, names: Mapping[str, str] | None = None) -> str:
+def flag_text(
+    flag: Mapping[str, Any] | Any,
+    names: Mapping[str, str] | None = None,
+    locale: str = DEFAULT_LOCALE,
+) -> str:
     """One sentence for a flag (``business_registration``, ``member_unverified``)."""
     data = dict(flag) if isinstance(flag, Mapping) else flag.model_dump()
     member = data.get("member")
     data["member"] = (names or {}).get(member, member) if member else ""
-    return texts("eligibility").t(_key("flag", data.pop("code")), **data)
+    return texts("eligibility", locale).t(_key("flag", data.pop("code")), **data)
 
 
-def amount_text(amount: float | None, status: str) -> str:
+def amount_text(amount: float | None, status: str, locale: str = DEFAULT_LOCALE) -> str:
     """``"714 元/月"``; ``"由所在城市确定"`` when the amount is set elsewhere; ``"无"``."""
-    t = texts("eligibility")
+    t = texts("eligibility", locale)
     if amount is None:
         return t.t("amount-set-by-city") if status != "ineligible" else t.t("amount-none")
     if status != "eligible" or amount == 0:
@@ -71,7 +81,7 @@ def amount_text(amount: float | None, status: str) -> str:
 def explain_precheck(
     l10n: Texts, result: PrecheckResult, names: dict[str, str], receiving: dict[str, Any]
 ) -> str:
-    """The pre-check as one chat message in plain Chinese (``l10n``: the ``bot`` texts).
+    """The pre-check as one chat message in ``l10n``'s locale (``l10n``: the ``bot`` texts).
 
     An ineligible program lists only the reasons against it (a met condition under a refusal
     reads like its cause); members are "全家" when the program covers everyone.
@@ -81,6 +91,7 @@ def explain_precheck(
     from eligibility.regions import region_name
     from eligibility.result import PROGRAMS
 
+    locale = l10n.locale
     everyone = len(names) == result.household_size
     programs = []
     for code in PROGRAMS:
@@ -93,26 +104,26 @@ def explain_precheck(
             members = [l10n.t("benefits-whole-family")]
         line = receiving.get(code)
         programs.append({
-            "name": program_name(code),
+            "name": program_name(code, locale),
             "status": program.status,
-            "status_text": status_text(program.status),
-            "amount": amount_text(program.monthly_amount, program.status),
+            "status_text": status_text(program.status, locale),
+            "amount": amount_text(program.monthly_amount, program.status, locale),
             "members": members,
-            "reasons": [reason_text(r, names) for r in reasons],
+            "reasons": [reason_text(r, names, locale) for r in reasons],
             "receiving": line is not None,
             "next_review": line.next_review if line else None,
         })  # fmt: skip
     return l10n.t(
         "precheck-result",
         region=region_name(result.region),
-        area=area_text(result.area),
+        area=area_text(result.area, locale),
         period=result.period,
         household_size=result.household_size,
         per_capita_income=result.per_capita_income,
         standard=result.dibao_standard,
-        source=source_text(result.dibao_standard_source),
+        source=source_text(result.dibao_standard_source, locale),
         programs=programs,
-        flags=[flag_text(f, names) for f in result.flags],
+        flags=[flag_text(f, names, locale) for f in result.flags],
         unverified=[names.get(m, m) for m in result.unverified_members],
         visit=any(p["status"] == "needs_home_visit" for p in programs),
     )

@@ -16,7 +16,10 @@ def member_names(family: Family, l10n: Texts) -> dict[str, str]:
     The relation tells apart members whose masked names are alike (``韦**``).
     """
     return {
-        f"p{m.person_id}": f"{mask_name(m.person.name)}（{relation_text(l10n, m.relation)}）"
+        f"p{m.person_id}": l10n.t(
+            "member-with-relation", name=mask_name(m.person.name),
+            relation=relation_text(l10n, m.relation),
+        )
         for m in family.members
     }
 

@@ -26,7 +26,7 @@ from store.models import Case, CaseEvent, Family, StaffAccount
 from store.models import PrecheckResult as PrecheckRecord
 from store.models.cases import CASE_KINDS, CASE_STATUSES, PRIORITIES
 from store.pii import mask_text
-from templates import texts
+from templates import DEFAULT_LOCALE, texts
 
 RELAY_KINDS = frozenset({"handoff", "complaint", "crisis", "dispute"})
 """Cases about the conversation itself: taking one holds the conversation."""
@@ -51,6 +51,8 @@ class Resident:
     :ivar sender_hash: the conversation's keyed hash (``bot.middlewares.db.sender_hash``).
     :ivar channel: ``rest``, ``telegram``, ``terminal``, ``web``.
     :ivar address: the sender on that channel (REST sender id, Telegram chat id).
+    :ivar locale: the language the resident reads (:data:`templates.LOCALES`); what staff
+        send them is written in it (:func:`staff.relay.resident_locale`).
     """
 
     sender_hash: str
@@ -58,6 +60,7 @@ class Resident:
     address: str | None = None
     person_id: int | None = None
     family_id: int | None = None
+    locale: str = DEFAULT_LOCALE
 
 
 async def open_case(
@@ -96,18 +99,20 @@ async def open_case(
     )  # fmt: skip
     session.add(case)
     await session.flush()
-    await add_event(session, case, "opened", actor, data={"kind": kind, "priority": priority})
+    opened = {"kind": kind, "priority": priority, "locale": resident.locale}
+    await add_event(session, case, "opened", actor, data=opened)
     return case
 
 
-def describe(code: str, /, **details: object) -> str:
+def describe(code: str, /, locale: str = DEFAULT_LOCALE, **details: object) -> str:
     """A case summary staff read (``templates/<locale>/cases.yml``: ``summary-<code>``).
 
+    :param locale: the resident's locale: an English summary tells staff to answer in English.
     :param details: what the text names (a crisis kind, flag labels, an event label); never
         personal data.
     :raises KeyError: an unknown code.
     """
-    return texts("cases").t(f"summary-{code.replace('_', '-')}", **details)
+    return texts("cases", locale).t(f"summary-{code.replace('_', '-')}", **details)
 
 
 async def region_of_family(session: AsyncSession, family_id: int | None) -> str:

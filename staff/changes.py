@@ -39,6 +39,7 @@ async def report_change(
     ))  # fmt: skip
     case, _ = await open_for_resident(
         session, resident, kind="report_change",
-        summary=describe("change", event=texts("bot").t(f"event-{event.replace('_', '-')}")),
+        summary=describe("change", locale=resident.locale, event=texts("bot", resident.locale).t(
+            f"event-{event.replace('_', '-')}")),
     )
     return case

@@ -22,6 +22,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 ROOT = Path(__file__).parent
 DEFAULT_LOCALE = "zh_CN"
+LOCALES = ("zh_CN", "en")
+"""Every catalogue under ``templates/``; each has the same keys and documents (a test checks)."""
+
+
+def known_locale(locale: str | None) -> str:
+    """``locale`` if it is one of :data:`LOCALES`, else :data:`DEFAULT_LOCALE`."""
+    return locale if locale in LOCALES else DEFAULT_LOCALE
 
 
 @cache

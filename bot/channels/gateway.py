@@ -30,6 +30,7 @@ from typing import Any, NotRequired, TypedDict
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import Default
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
@@ -48,8 +49,9 @@ from bot.buttons import Shown, ShownButtons
 from bot.channels.capture import Call, CaptureSession
 from bot.channels.locks import KeyedLocks
 from bot.channels.sanitise import clean_text
+from bot.locale import LOCALE_KEY
 from jiuzhu import clock
-from templates import Texts, texts
+from templates import Texts, known_locale, texts
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,6 @@ class Gateway:
         self.channel = channel
         self.session = session or CaptureSession()
         self.bot: Bot = self.session.make_bot()
-        self.l10n: Texts = texts("bot")
         self._update_ids = itertools.count(1)
         self._locks = KeyedLocks()
         self._seen: OrderedDict[tuple[str, str], list[Reply]] = OrderedDict()
@@ -164,9 +165,10 @@ class Gateway:
     async def _run(self, sender: str, text: str) -> list[Reply]:
         chat_id = chat_id_of(sender, self.channel)
         if not text.strip():
-            return [self._reply(sender, self.l10n.t("message-empty"))]
+            return [self._reply(sender, (await self._texts(chat_id)).t("message-empty"))]
         if len(text) > MAX_TEXT:
-            return [self._reply(sender, self.l10n.t("message-too-long", limit=MAX_TEXT))]
+            too_long = (await self._texts(chat_id)).t("message-too-long", limit=MAX_TEXT)
+            return [self._reply(sender, too_long)]
         with self.session.capture() as outbox:
             try:
                 update = self._update(chat_id, text, await self._buttons.lookup(chat_id, text))
@@ -178,10 +180,15 @@ class Gateway:
             except Exception:
                 # The error router answers handler errors; this is the last line of defence.
                 log.exception("update from %s failed", masked(sender))
-                outbox.append(
-                    Call(SendMessage(chat_id=chat_id, text=self.l10n.t("error-generic")), None)
-                )
+                sorry = (await self._texts(chat_id)).t("error-generic")
+                outbox.append(Call(SendMessage(chat_id=chat_id, text=sorry), None))
         return await self._replies(sender, chat_id, outbox)
+
+    async def _texts(self, chat_id: int) -> Texts:
+        """The ``bot`` texts in the locale this chat's resident reads (see :mod:`bot.locale`)."""
+        key = StorageKey(bot_id=self.bot.id, chat_id=chat_id, user_id=chat_id)
+        locale = (await self.dispatcher.storage.get_data(key)).get(LOCALE_KEY)
+        return texts("bot", known_locale(locale))
 
     def _update(self, chat_id: int, text: str, shown: Shown | None) -> Update:
         now = clock.now()

@@ -27,13 +27,15 @@ from babel.dates import format_timedelta
 
 from bot.callbacks import HandoffCb
 from bot.keyboards.inline import inline
+from bot.locale import LOCALE_KEY
 from bot.routers.handoff import promised_days
 from nlu.crisis import crisis_kind
 from staff import relay
 from templates import Texts
 
-KEPT_ON_RETURN = ("person_id", "family_id", "identified_at", "consented")
-"""FSM data a closed case leaves in place: who the resident proved to be, and consent."""
+KEPT_ON_RETURN = ("person_id", "family_id", "identified_at", "consented", LOCALE_KEY)
+"""FSM data a closed case leaves in place: who the resident proved to be, consent, and the
+language they read."""
 
 
 class HandoffMiddleware(BaseMiddleware):
@@ -84,7 +86,7 @@ class HandoffMiddleware(BaseMiddleware):
     async def _offer_callback(self, bot: Bot, chat_id: int, l10n: Texts, case: Any,
                               session: Any) -> None:  # fmt: skip
         wait = await relay.expected_wait(session, case.region_code)
-        shown = format_timedelta(wait, locale="zh_CN") if wait else None
+        shown = format_timedelta(wait, locale=l10n.locale) if wait else None
         can_call = await relay.reachable_by_phone(session, case)
         choices = [("handoff-button-wait", HandoffCb(action="wait", case=case.id))]
         if can_call:  # a call-back is offered only where there is a phone to call

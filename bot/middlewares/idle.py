@@ -25,6 +25,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, Update
 
+from bot.locale import clear_keeping_locale
 from jiuzhu.clock import timestamp
 from templates import Texts, texts
 
@@ -75,7 +76,7 @@ class IdleMiddleware(BaseMiddleware):
             if flow_data and now - last_seen < self.restart_after:
                 key = "idle-resume"
             else:
-                await state.clear()
+                await clear_keeping_locale(state)
                 data["raw_state"] = None  # state filters read this, computed before we ran
                 key = "idle-restart"
             if chat is not None:

@@ -20,6 +20,7 @@ def _journeys(extra: Sequence[Router]) -> list[Router]:
         crisis,
         fallback,
         handoff,
+        language,
         menu,
         precheck,
         revoke,
@@ -33,6 +34,7 @@ def _journeys(extra: Sequence[Router]) -> list[Router]:
     # Flows waiting for input first, then buttons, then free text at the menu, then last resort.
     return [
         start.router,
+        language.router,
         crisis.router,
         *extra,
         stale.router,

@@ -33,7 +33,7 @@ router = Router(name="benefits")
 def program_title(l10n: Texts, code: str) -> str:
     """A program's name: the rules' own programs first, then other departments' benefits."""
     key = f"benefit-{code.replace('_', '-')}"
-    return l10n.t(key) if key in l10n else explain.program_name(code)
+    return l10n.t(key) if key in l10n else explain.program_name(code, l10n.locale)
 
 
 async def _context(turn: Turn, family: Family, hl: HappinessList) -> dict[str, Any]:
@@ -63,8 +63,10 @@ async def _context(turn: Turn, family: Family, hl: HappinessList) -> dict[str, A
         result = PrecheckResult.model_validate(latest.result)
         for code, program in result.programs.items():
             if program.status != "ineligible" and code not in hl.programs:
-                suggestions.append({"program": explain.program_name(code),
-                                    "status": explain.status_text(program.status)})  # fmt: skip
+                suggestions.append({
+                    "program": explain.program_name(code, turn.locale),
+                    "status": explain.status_text(program.status, turn.locale),
+                })  # fmt: skip
     return {
         "groups": groups,
         "total": hl.monthly_total,
@@ -101,6 +103,7 @@ async def document_pressed(callback: CallbackQuery, **data: Any) -> None:
         return
     family = await load_family(turn.session, known[1])
     context = await _context(turn, family, await happiness_list(turn.session, family, today()))
-    html = render_document("happiness_list", **context)
-    document = BufferedInputFile(html.encode(), filename=f"幸福清单-{today():%Y%m%d}.html")
+    html = render_document("happiness_list", turn.locale, **context)
+    filename = turn.l10n.t("benefits-document-filename", on=f"{today():%Y%m%d}")
+    document = BufferedInputFile(html.encode(), filename=filename)
     await turn.message.answer_document(document, caption=turn.l10n.t("benefits-document-caption"))

@@ -25,4 +25,5 @@ async def crisis_message(message: Message, crisis: str, **data: Any) -> None:
     """Help now: the numbers to call and an urgent case for a caseworker."""
     turn = Turn.of(message, data)
     await turn.reply(f"crisis-{crisis.replace('_', '-')}")
-    await hand_over(turn, kind="crisis", reason=describe("crisis", crisis=crisis))
+    await hand_over(turn, kind="crisis", reason=describe("crisis", locale=turn.locale,
+                                                                crisis=crisis))

@@ -44,7 +44,8 @@ async def hand_over(
     :param reason: the case summary (:func:`staff.cases.describe`); default by kind.
     """
     if reason is None:
-        reason = describe("complaint" if kind == "complaint" else "asked_for_person")
+        code = "complaint" if kind == "complaint" else "asked_for_person"
+        reason = describe(code, locale=turn.locale)
     case, opened = await open_for_resident(
         turn.session, await turn.resident(), kind=kind, summary=reason, priority=priority,
         precheck_id=precheck_id,

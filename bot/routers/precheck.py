@@ -102,9 +102,9 @@ async def precheck_step(turn: Turn) -> None:
     if any(p.status == "needs_home_visit" for p in done.result.programs.values()):
         relations = {f"p{m.person_id}": relation_text(turn.l10n, m.relation)
                      for m in family.members}  # fmt: skip
-        flags = [explain.flag_text(f, relations) for f in done.result.flags]
-        await hand_over(turn, kind="home_visit", reason=describe("home_visit", flags=flags),
-                        precheck_id=done.record_id)  # fmt: skip
+        flags = [explain.flag_text(f, relations, turn.locale) for f in done.result.flags]
+        reason = describe("home_visit", locale=turn.locale, flags=flags)
+        await hand_over(turn, kind="home_visit", reason=reason, precheck_id=done.record_id)
 
 
 @router.callback_query(PrecheckCb.filter(F.action == "dispute"))
@@ -117,7 +117,7 @@ async def dispute_pressed(callback: CallbackQuery, **data: Any) -> None:
     if known is None or record is None:
         await continue_as_known(turn, "precheck")
         return
-    await hand_over(turn, kind="dispute", reason=describe("dispute"),
+    await hand_over(turn, kind="dispute", reason=describe("dispute", locale=turn.locale),
                     precheck_id=record.id)  # fmt: skip
 
 
@@ -167,18 +167,20 @@ async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, **da
         builder = InlineKeyboardBuilder()
         for code in candidates:
             data = PrecheckCb(action="apply", program=code)
-            builder.button(text=explain.program_name(code), callback_data=data)
+            builder.button(text=explain.program_name(code, turn.locale), callback_data=data)
         builder.adjust(1)
         await turn.reply(
             "precheck-apply-which",
             pending=[
-                {"number": a.id, "program": explain.program_name(p)} for p, a in pending.items()
+                {"number": a.id, "program": explain.program_name(p, turn.locale)}
+                for p, a in pending.items()
             ],
             reply_markup=builder.as_markup(),
         )
 
 
 async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: int) -> None:
+    name = explain.program_name(program, turn.locale)
     application = await submit_application(
         turn.session, family_id=known[1], applicant_person_id=known[0], program=program,
         channel="chat", precheck_id=precheck_id,
@@ -186,20 +188,18 @@ async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: 
     # A caseworker of the family's region accepts and investigates it (审核确认办法).
     await open_for_resident(
         turn.session, await turn.resident(), kind="application", precheck_id=precheck_id,
-        summary=describe("application", programs=[explain.program_name(program)]),
+        summary=describe("application", locale=turn.locale, programs=[name]),
     )  # fmt: skip
     status = inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)))
-    await turn.reply(
-        "precheck-applied", number=application.id, program=explain.program_name(program),
-        reply_markup=status,
-    )  # fmt: skip
+    await turn.reply("precheck-applied", number=application.id, program=name, reply_markup=status)
 
 
 async def _nothing_to_apply(turn: Turn, pending: dict[str, Any], have: dict[str, Any]) -> None:
     await turn.reply(
         "precheck-nothing-to-apply",
-        pending=[{"number": a.id, "program": explain.program_name(p)} for p, a in pending.items()],
-        receiving=[explain.program_name(p) for p in have if p in PROGRAMS],
+        pending=[{"number": a.id, "program": explain.program_name(p, turn.locale)}
+                 for p, a in pending.items()],
+        receiving=[explain.program_name(p, turn.locale) for p in have if p in PROGRAMS],
         reply_markup=inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)),
                             ("menu-change", MenuCb(action=MenuAction.change))),
     )  # fmt: skip
@@ -231,8 +231,10 @@ async def send_report(turn: Turn) -> None:
             "member_names": member_names(family, turn.l10n),
             "preliminary": True,
         },
+        turn.locale,
     )
-    document = BufferedInputFile(html.encode(), filename=f"核查报告-P{record.id}.html")
+    filename = turn.l10n.t("precheck-report-filename", number=f"P{record.id}")
+    document = BufferedInputFile(html.encode(), filename=filename)
     await turn.message.answer_document(
         document,
         caption=turn.l10n.t("precheck-report-caption"),

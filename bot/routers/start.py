@@ -4,7 +4,7 @@ This router is included first, so a command wins over whatever flow is waiting f
 ``/start`` begins afresh: the flow, what was entered and a proven identity are cleared, so
 the next person on a shared phone starts signed out. ``/menu`` leaves the current flow but
 keeps what was entered; ``/cancel`` clears the flow and its data and says so; ``/logout``
-(or saying goodbye) forgets who the person is.
+(or saying goodbye) forgets who the person is. All of them keep the resident's language.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from aiogram.types import Message
 
 from bot.buttons import ShownButtons
 from bot.keyboards.menu import main_menu
+from bot.locale import clear_keeping_locale
 from templates import Texts
 
 router = Router(name="start")
 
 
 async def _forget(state: FSMContext) -> None:
-    """Clear the conversation and the buttons it was shown (they quote personal replies)."""
-    await state.clear()
+    """Clear the conversation and the buttons it was shown (they quote personal replies);
+    the language the resident reads stays."""
+    await clear_keeping_locale(state)
     await ShownButtons(state.storage, state.key.bot_id).clear(state.key.chat_id)
 
 
@@ -53,7 +55,7 @@ async def cmd_cancel(message: Message, state: FSMContext, l10n: Texts) -> None:
     if await state.get_state() is None:
         await message.answer(l10n.t("cancel-nothing"), reply_markup=main_menu(l10n))
         return
-    await state.clear()
+    await clear_keeping_locale(state)
     await message.answer(l10n.t("cancelled"), reply_markup=main_menu(l10n))
 
 

@@ -21,7 +21,7 @@ async def status_step(turn: Turn) -> None:
     items = [
         {
             "number": a.id,
-            "program": explain.program_name(a.program),
+            "program": explain.program_name(a.program, turn.locale),
             "status": turn.l10n.t(f"application-{a.status.replace('_', '-')}"),
             "events": [
                 {"at": e.at, "status": turn.l10n.t(f"application-{e.status.replace('_', '-')}")}

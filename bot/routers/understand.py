@@ -17,6 +17,7 @@ from bot.callbacks import MenuAction, MenuCb
 from bot.conversation import Turn, continue_as_known
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
+from bot.locale import clear_keeping_locale
 from bot.routers.handoff import hand_over
 from bot.routers.policy import answer_policy
 from bot.routers.precheck import send_report
@@ -94,7 +95,7 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         await hand_over(turn, kind="complaint" if intent == "complain" else "handoff")
     elif intent == "goodbye":
         # Saying goodbye signs out, so a shared phone does not keep showing the family's data.
-        await turn.state.clear()
+        await clear_keeping_locale(turn.state)
         await turn.reply("goodbye", reply_markup=main_menu(turn.l10n))
     else:
         await turn.reply(
@@ -114,7 +115,7 @@ async def _not_understood(turn: Turn, key: str) -> None:
         # Off-topic twice was understood, just not ours: say so rather than "I did not follow".
         await turn.reply("offer-human", understood=key == "out-of-scope", reply_markup=buttons)
         if key == "not-understood":  # staff see where the assistant fails; low until asked
-            summary = describe("not_understood")
+            summary = describe("not_understood", locale=turn.locale)
             await open_for_resident(turn.session, await turn.resident(), kind="handoff",
                                     summary=summary, priority="low")  # fmt: skip
         return

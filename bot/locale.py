@@ -1,0 +1,99 @@
+"""Which language a resident reads: chosen once, remembered in the FSM data (``locale``).
+
+The locale is one of :data:`templates.LOCALES`. It is set, in increasing precedence, by
+Telegram's ``from_user.language_code`` on first contact, by the channel's metadata
+(``{"language": "en"}`` from the web page's switch or a REST integrator), by the language a
+message is written in, and by ``/language`` (:mod:`bot.routers.language`). ``/start``,
+``/cancel``, ``/logout``, a long pause and a caseworker's return all keep it
+(:func:`clear_keeping_locale`, :data:`bot.middlewares.handoff.KEPT_ON_RETURN`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+
+from templates import LOCALES
+
+LOCALE_KEY = "locale"
+"""FSM data key of the resident's locale."""
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+# A button payload (``menu:apply``), a link or an address: not words of any language.
+_MACHINE_TOKEN = re.compile(r"\S*[:@/=]\S*")
+MIN_ENGLISH_LETTERS = 5
+"""[A] Latin letters a message needs to count as English: ``hello`` and ``help me`` do,
+``ok``, ``yes`` and ``no`` (typed by Chinese residents too) do not."""
+MIN_CHINESE_CHARACTERS = 2
+"""[A] Chinese characters a message needs to count as Chinese (``你好`` does)."""
+
+
+def parse_locale(value: object) -> str | None:
+    """A locale of ours for a language tag: ``en``, ``en-GB``, ``EN_us`` → ``"en"``; ``zh``,
+    ``zh-CN``, ``zh_Hans``, ``zh-hk`` → ``"zh_CN"`` (simplified Chinese is what we write);
+    anything else (``fr``, ``""``, None) → None."""
+    if not isinstance(value, str):
+        return None
+    tag = value.strip().replace("_", "-").lower()
+    if tag in ("english", "英文", "英语"):
+        return "en"
+    if tag in ("chinese", "中文", "汉语", "普通话"):
+        return "zh_CN"
+    primary = tag.split("-", 1)[0]
+    found = {"en": "en", "zh": "zh_CN"}.get(primary)
+    return found if found in LOCALES else None
+
+
+def written_in(text: str | None) -> str | None:
+    """The locale a message is plainly written in, or None when it does not say.
+
+    Chinese when it has at least :data:`MIN_CHINESE_CHARACTERS` Chinese characters and more
+    of them than Latin letters; English when it has no Chinese character and at least
+    :data:`MIN_ENGLISH_LETTERS` Latin letters in words. Commands (``/start``), numbers (an
+    ID number, a code) and short words (``ok``) say nothing.
+    """
+    if not text or text.lstrip().startswith("/"):
+        return None
+    text = _MACHINE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
+    chinese = len(_CJK.findall(text))
+    letters = sum(len(w) for w in _LATIN_WORD.findall(text))
+    if chinese >= MIN_CHINESE_CHARACTERS and chinese > letters:
+        return "zh_CN"
+    if chinese == 0 and letters >= MIN_ENGLISH_LETTERS:
+        return "en"
+    return None
+
+
+
+def chosen_locale(
+    remembered: str | None,
+    *,
+    language_code: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    text: str | None = None,
+) -> str | None:
+    """The resident's locale after this update, or None to keep the default.
+
+    :param remembered: the FSM data's ``locale`` (None on first contact).
+    :param language_code: Telegram's ``from_user.language_code``, used only on first contact.
+    :param metadata: the channel's metadata; its ``language`` wins over what is remembered.
+    :param text: the message; a message plainly in one language wins over everything.
+    """
+    locale = remembered if remembered in LOCALES else None
+    if locale is None:
+        locale = parse_locale(language_code)
+    locale = parse_locale((metadata or {}).get("language")) or locale
+    return written_in(text) or locale
+
+
+async def clear_keeping_locale(state: FSMContext) -> None:
+    """``state.clear()``, but the resident keeps the language they read."""
+    locale = (await state.get_data()).get(LOCALE_KEY)
+    await state.clear()
+    if locale:
+        await state.update_data({LOCALE_KEY: locale})
