@@ -45,7 +45,8 @@ class L10nMiddleware(BaseMiddleware):
             metadata=metadata if isinstance(metadata, dict) else None,
             text=_typed(event),
         ) or self.default
-        if state is not None and locale != remembered:
+        if state is not None and locale != (remembered or self.default):
+            # Only a choice is stored: a resident who never chose reads the default.
             await state.update_data({LOCALE_KEY: locale})
         data["locale"] = locale
         data["l10n"] = texts("bot", locale)

@@ -81,8 +81,8 @@ class Resident:
         return [r["document"] for r in self.last if r.get("document")]
 
     def demo_code(self) -> str:
-        """The one-time code the demo mode showed."""
-        match = re.search(r"本次验证码：(\d{6})", self.text)
+        """The one-time code the demo mode showed (in Chinese or in English)."""
+        match = re.search(r"(?:本次验证码：|The code this time: )(\d{6})", self.text)
         assert match, self.text
         return match.group(1)
 

@@ -31,6 +31,20 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("家里三口人，月收入两千五", "inform", {"person_count": 3, "amount": 2500}),
     ("我住天河區", "inform", {"region": "440106"}),
     ("今天天气怎么样", "out_of_scope", {}),
+    # English, as residents who read English write it (none of these is a training example).
+    ("good morning to you", "greet", {}),
+    ("thanks, bye", "goodbye", {}),
+    ("thank you very much for the help", "thank", {}),
+    ("I would like to apply for dibao", "apply_assistance", {"program": "dibao"}),
+    ("show me the benefits we get", "check_benefits", {}),
+    ("has my application been decided yet", "check_status", {}),
+    ("please withdraw my authorisation", "revoke_consent", {}),
+    ("what is the dibao standard in Guangzhou", "ask_policy",
+     {"program": "dibao", "region": "440100"}),
+    ("I want to talk to a real person", "ask_human", {}),
+    ("I want to complain about the service", "complain", {}),
+    ("are you a real person or a robot", "bot_challenge", {}),
+    ("how do I renew my driving licence", "out_of_scope", {}),
 ]  # fmt: skip
 
 HOSTILE = ["", "🙂🙂", "\x00\x1b[2J", "'; DROP TABLE person; --", "<b onclick=x>低保</b>",
