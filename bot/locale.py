@@ -31,6 +31,9 @@ MIN_ENGLISH_LETTERS = 5
 ``ok``, ``yes`` and ``no`` (typed by Chinese residents too) do not."""
 MIN_CHINESE_CHARACTERS = 2
 """[A] Chinese characters a message needs to count as Chinese (``你好`` does)."""
+LETTERS_PER_CHARACTER = 3
+"""[A] A Chinese character weighs as much as this many Latin letters: ``我想申请 dibao`` is
+Chinese, ``I want to apply for 低保`` is not."""
 
 
 def parse_locale(value: object) -> str | None:
@@ -52,8 +55,8 @@ def parse_locale(value: object) -> str | None:
 def written_in(text: str | None) -> str | None:
     """The locale a message is plainly written in, or None when it does not say.
 
-    Chinese when it has at least :data:`MIN_CHINESE_CHARACTERS` Chinese characters and more
-    of them than Latin letters; English when it has no Chinese character and at least
+    Chinese when it has at least :data:`MIN_CHINESE_CHARACTERS` Chinese characters, weighing
+    at least as much as its Latin letters; English when it has no Chinese character and at least
     :data:`MIN_ENGLISH_LETTERS` Latin letters in words. Commands (``/start``), numbers (an
     ID number, a code) and short words (``ok``) say nothing.
     """
@@ -62,7 +65,7 @@ def written_in(text: str | None) -> str | None:
     text = _MACHINE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
     chinese = len(_CJK.findall(text))
     letters = sum(len(w) for w in _LATIN_WORD.findall(text))
-    if chinese >= MIN_CHINESE_CHARACTERS and chinese > letters:
+    if chinese >= MIN_CHINESE_CHARACTERS and chinese * LETTERS_PER_CHARACTER >= letters:
         return "zh_CN"
     if chinese == 0 and letters >= MIN_ENGLISH_LETTERS:
         return "en"

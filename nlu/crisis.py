@@ -26,7 +26,7 @@ def _lexicon() -> dict[str, tuple[str, ...]]:
 def crisis_kind(text: str) -> str | None:
     """``"self_harm"``, ``"no_food"`` or None for ``text`` (any form; normalised here)."""
     lexicon = _lexicon()
-    plain = normalise(text).replace(" ", "")
+    plain = normalise(text).lower().replace(" ", "")  # English entries are lower case
     for phrase in lexicon["exclude"]:
         plain = plain.replace(phrase, "")
     for kind, words in lexicon.items():

@@ -421,7 +421,8 @@ async def send_message(
         case.status = "assigned"
     if not case.held:
         await relay.join(session, case, principal)
-    line = texts("relay").t("relay-reply", number=principal.id, text=text)
+    locale = await relay.resident_locale(session, case)
+    line = texts("relay", locale).t("relay-reply", number=principal.id, text=text)
     await relay.queue(session, case, line, actor=principal.actor, event_text=text)
     await first_contact(session, case)
     return case

@@ -186,8 +186,9 @@ async def approve(session: AsyncSession, principal: Principal, decision_id: int)
                                "new_benefit_id": started.id if started else None}
     await add_event(session, case, "decision", principal.actor, data=data)
     # The family hears it from the case, with the reason and the way to a review.
-    text = texts("relay").t(
-        f"relay-benefit-{decision.action}", program=program_name(benefit.program),
+    locale = await relay.resident_locale(session, case)
+    text = texts("relay", locale).t(
+        f"relay-benefit-{decision.action}", program=program_name(benefit.program, locale),
         end_date=benefit.end_date, amount=yuan(decision.new_amount),
         start_date=started.start_date if started else None, reason=decision.reason,
     )  # fmt: skip

@@ -49,21 +49,22 @@ async def issue_notice(
         raise Conflict(msg)
     record = await _precheck_of(session, case.precheck_id, case.family_id)
     family = await load_family(session, case.family_id)
+    locale = await relay.resident_locale(session, case)  # the notice is written for them
     applicant = next(m.person for m in family.members if m.relation == "applicant")
     context = {
         "applicant_name": mask_name(applicant.name),
         "applicant_id": mask_id_number(applicant.id_number),
         "data_sources": record.data_sources,
         "case_number": f"C{case.id}",
-        "member_names": member_names(family, texts("bot")),
+        "member_names": member_names(family, texts("bot", locale)),
         "date": clock.today(),
     }
     result = PrecheckResult.model_validate(record.result)
     try:
         if kind == "refusal_notice":
-            html = render_refusal_notice(result, context)
+            html = render_refusal_notice(result, context, locale)
         else:
-            html = render_verification_report(result, context)
+            html = render_verification_report(result, context, locale)
     except ValueError as e:
         raise InvalidInput(str(e)) from None
     notice = Notice(case_id=case.id, family_id=family.id, precheck_id=record.id, kind=kind,
@@ -71,10 +72,10 @@ async def issue_notice(
     session.add(notice)
     case.decided_at = case.decided_at or notice.issued_at
     await session.flush()
-    title = texts("relay").t(relay.NOTICE_TITLES[kind])
+    title = texts("relay", locale).t(relay.NOTICE_TITLES[kind])
     await add_event(session, case, "notice", principal.actor, text=title,
                     data={"notice_id": notice.id, "kind": kind})  # fmt: skip
-    await relay.queue(session, case, texts("relay").t("relay-notice", title=title),
+    await relay.queue(session, case, texts("relay", locale).t("relay-notice", title=title),
                       actor=principal.actor, notice_id=notice.id, event="notice")  # fmt: skip
     await first_contact(session, case)
     return notice

@@ -32,7 +32,7 @@ from staff.errors import Conflict, NotFound
 from store.models import Benefit, Case, Family, FamilyMember, Referral
 from store.models.staff import REFERRAL_STATUSES
 from store.pii import mask_text
-from templates import texts
+from templates import DEFAULT_LOCALE, texts
 
 PROGRAMS: dict[str, tuple[str, ...]] = {
     "medical_insurance": ("medical_insurance_subsidy",),
@@ -56,18 +56,18 @@ START_WINDOW = timedelta(days=366)
 CLOCK = "referral_acknowledgement"
 
 
-def department_name(code: str, *, full: bool = False) -> str:
+def department_name(code: str, *, full: bool = False, locale: str = DEFAULT_LOCALE) -> str:
     """``"disability_federation"`` → ``"残联"`` (as the happiness list shows it) or, with
     ``full``, ``"残疾人联合会"`` (in a sentence)."""
     key = f"referral-department-{code.replace('_', '-')}" + ("-full" if full else "")
-    return texts("relay").t(key)
+    return texts("relay", locale).t(key)
 
 
-def program_name(code: str) -> str:
+def program_name(code: str, locale: str = DEFAULT_LOCALE) -> str:
     """A program's name as the happiness list shows it (``benefit-<code>``, else the rules')."""
     key = f"benefit-{code.replace('_', '-')}"
-    bot = texts("bot")
-    return bot.t(key) if key in bot else explain.program_name(code)
+    bot = texts("bot", locale)
+    return bot.t(key) if key in bot else explain.program_name(code, locale)
 
 
 def deadline(referral: Referral) -> Deadline:
@@ -249,9 +249,11 @@ async def answer(
                     data={"referral_id": referral.id, "status": status,
                           "benefit_id": benefit.id if benefit else None})  # fmt: skip
     if benefit is not None:
-        text = texts("relay").t("relay-referral-granted",
-                                department=department_name(referral.department, full=True),
-                                program=program_name(referral.program))  # fmt: skip
+        locale = await relay.resident_locale(session, case)
+        department = department_name(referral.department, full=True, locale=locale)
+        program = program_name(referral.program, locale)
+        text = texts("relay", locale).t("relay-referral-granted", department=department,
+                                        program=program)  # fmt: skip
         await relay.queue(session, case, text, actor=principal.actor)
     return referral
 

@@ -28,7 +28,7 @@ from staff.access import Principal
 from store.base import utcnow
 from store.models import Case, CaseEvent, Notice, Outbound
 from store.pii import mask_text
-from templates import texts
+from templates import known_locale, texts
 
 log = logging.getLogger(__name__)
 
@@ -150,17 +150,31 @@ async def queue(
     return row
 
 
+async def resident_locale(session: AsyncSession, case: Case) -> str:
+    """The locale the case's resident reads (``zh_CN`` or ``en``): the one their chat was in
+    when the case was opened (:class:`staff.cases.Resident`, kept on the "opened" event).
+    Everything staff send them is written in it; Chinese when nothing was recorded."""
+    data = await session.scalar(
+        select(CaseEvent.data)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "opened")
+        .order_by(CaseEvent.id)
+        .limit(1)
+    )
+    return known_locale((data or {}).get("locale"))
+
+
 async def join(session: AsyncSession, case: Case, principal: Principal) -> None:
     """The caseworker holds the conversation from now; the resident is told."""
     case.held = True
-    text = texts("relay").t("relay-joined", number=principal.id)
+    locale = await resident_locale(session, case)
+    text = texts("relay", locale).t("relay-joined", number=principal.id)
     await queue(session, case, text, actor=principal.actor, event="joined")
 
 
 async def release(session: AsyncSession, case: Case, principal: Principal) -> None:
     """The assistant answers again; the resident is told, and the dialogue restarts at the menu."""
     case.held = False
-    text = texts("relay").t("relay-released")
+    text = texts("relay", await resident_locale(session, case)).t("relay-released")
     await queue(session, case, text, actor=principal.actor, event="released",
                 reset_conversation=True)  # fmt: skip
 

@@ -144,8 +144,10 @@ async def record_visit(
                     data={"visit_id": visit.id, "precheck_id": done.record_id,
                           "dibao": done.result.status("dibao")})  # fmt: skip
     await first_contact(session, case, visit.visited_at)
-    l10n = texts("bot")
+    locale = await relay.resident_locale(session, case)
+    l10n = texts("bot", locale)
     summary = explain.explain_precheck(l10n, done.result, member_names(family, l10n), {})
-    await relay.queue(session, case, texts("relay").t("relay-visit-result", summary=summary),
+    text = texts("relay", locale).t("relay-visit-result", summary=summary)
+    await relay.queue(session, case, text,
                       actor=principal.actor, event_text="visit result sent")  # fmt: skip
     return VisitOutcome(visit, done)

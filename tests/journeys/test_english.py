@@ -128,3 +128,12 @@ async def test_the_gateway_refuses_in_the_residents_language(resident: Resident)
     await resident.say("Good morning")
     assert await resident.say("   ") == EN.t("message-empty")
     assert await resident.say("x" * 5000) == EN.t("message-too-long", limit=4096)
+
+
+async def test_words_of_danger_in_english_get_help_at_once(resident: Resident, app) -> None:
+    reply = await resident.say("I don't want to live any more")
+    assert reply.startswith(EN.t("crisis-self-harm"))
+    assert "110" in reply and "12356" in reply
+    async with app.workflow_data["sessionmaker"]() as session:
+        case = await session.scalar(select(Case).where(Case.kind == "crisis"))
+    assert case.priority == "urgent" and "(English-speaking)" in case.summary

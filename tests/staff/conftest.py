@@ -151,7 +151,7 @@ class RestResident:
     async def sign_in(self, id_number: str) -> str:
         """Give the ID number, then the code shown in demo mode."""
         await self.say(id_number)
-        match = re.search(r"本次验证码：(\d{6})", self.text)
+        match = re.search(r"(?:本次验证码：|The code this time: )(\d{6})", self.text)
         assert match, self.text
         return await self.say(match.group(1))
 
