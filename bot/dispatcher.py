@@ -43,7 +43,7 @@ def build_dispatcher(
     :param idle: the pause handling (default: resume under 24 h, notice after 30 min).
     :param extra_routers: journey routers tried before the menu placeholders and fallback.
     :param workflow_data: services for handlers, by name (``settings``, ``sessionmaker``,
-        ``nlu``...). ``l10n`` is reserved (set per update by the l10n middleware).
+        ``nlu``...). ``l10n`` and ``locale`` are reserved (set per update by the l10n middleware).
     :returns: a Dispatcher; feed it with ``feed_update`` (the channel gateway does).
     """
     dp = Dispatcher(storage=storage or MemoryStorage(), **workflow_data)

@@ -6,8 +6,9 @@ Layout::
     templates/<locale>/<domain>/*.yml        more short texts of the same domain (one per journey)
     templates/<locale>/documents/<name>.html.j2   whole documents (reports, notices, lists)
 
-``texts("bot").t("consent-ask", name="林*")`` renders one short text;
-``render_document("verification_report", **context)`` renders a document to HTML.
+``texts("bot").t("consent-ask", name="林*")`` renders one short text (``texts("bot", "en")``
+in English); ``render_document("verification_report", **context)`` renders a document to
+HTML. Every locale of :data:`LOCALES` has the same files, keys and variables.
 Missing keys raise :class:`KeyError` naming the key, so a typo fails in tests, not in a chat.
 """
 
