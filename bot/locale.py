@@ -73,6 +73,36 @@ def written_in(text: str | None) -> str | None:
 
 
 
+_NOT_CHINESE = re.compile(
+    r"\b(?:do\s*n[o']?t|can\s*n[o']?t|cannot|can't|no)\s+(?:speak|read|understand|know|write)"
+    r"\s+(?:any\s+|much\s+)?(?:chinese|mandarin)\b",
+    re.IGNORECASE,
+)
+_ENGLISH = re.compile(
+    r"\b(?:in|speak|use|write|switch\s+to|change\s+to|talk)\s+english\b|^\W*english\W*"
+    r"(?:please)?\W*$|\benglish\s+please\b|讲英文|说英文|用英文|讲英语|说英语|用英语|英文版",
+    re.IGNORECASE,
+)
+_CHINESE = re.compile(
+    r"\b(?:in|speak|use|write|switch\s+to|change\s+to|talk)\s+(?:chinese|mandarin)\b"
+    r"|^\W*(?:chinese|中文)\W*(?:please)?\W*$|\bchinese\s+please\b|讲中文|说中文|用中文|讲普通话",
+    re.IGNORECASE,
+)
+
+
+def asked_for(text: str | None) -> str | None:
+    """The locale a message asks for in words, or None: ``I do not speak Chinese``,
+    ``English please``, ``说英文`` → ``"en"``; ``can you speak Chinese``, ``用中文`` →
+    ``"zh_CN"``. Such a message is a request about the language, not about assistance."""
+    if not text:
+        return None
+    if _NOT_CHINESE.search(text) or _ENGLISH.search(text):
+        return "en"
+    if _CHINESE.search(text):
+        return "zh_CN"
+    return None
+
+
 def chosen_locale(
     remembered: str | None,
     *,
@@ -85,13 +115,14 @@ def chosen_locale(
     :param remembered: the FSM data's ``locale`` (None on first contact).
     :param language_code: Telegram's ``from_user.language_code``, used only on first contact.
     :param metadata: the channel's metadata; its ``language`` wins over what is remembered.
-    :param text: the message; a message plainly in one language wins over everything.
+    :param text: the message; a language asked for in words (:func:`asked_for`) wins over
+        everything, then the language it is plainly written in.
     """
     locale = remembered if remembered in LOCALES else None
     if locale is None:
         locale = parse_locale(language_code)
     locale = parse_locale((metadata or {}).get("language")) or locale
-    return written_in(text) or locale
+    return asked_for(text) or written_in(text) or locale
 
 
 async def clear_keeping_locale(state: FSMContext) -> None:

@@ -17,7 +17,7 @@ from bot.callbacks import MenuAction, MenuCb
 from bot.conversation import Turn, continue_as_known
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
-from bot.locale import clear_keeping_locale
+from bot.locale import asked_for, clear_keeping_locale
 from bot.routers.handoff import hand_over
 from bot.routers.policy import answer_policy
 from bot.routers.precheck import send_report
@@ -58,6 +58,11 @@ REPORT_WORDS = re.compile(
 async def free_text(message: Message, **data: Any) -> None:
     """Parse and act on free text at the menu."""
     turn = Turn.of(message, data)
+    if asked_for(message.text):
+        # "I do not speak Chinese": the middleware switched already; say so and offer the menu
+        # (the NLU would read it as a refusal).
+        await turn.reply("language-set", reply_markup=main_menu(turn.l10n))
+        return
     if REPORT_WORDS.search(message.text or ""):
         # No intent of its own in the NLU data: "下载报告", "我想攞返份核查报告".
         await send_report(turn)

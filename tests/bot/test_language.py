@@ -13,7 +13,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Update
 
 from bot.channels.gateway import Gateway, chat_id_of
-from bot.locale import parse_locale, written_in
+from bot.locale import asked_for, parse_locale, written_in
 from jiuzhu import clock
 from templates import texts
 from tests.bot.conftest import texts_of
@@ -63,6 +63,17 @@ def test_language_tags(tag: str | None, locale: str | None) -> None:
 ])  # fmt: skip
 def test_the_language_a_message_is_written_in(text: str, locale: str | None) -> None:
     assert written_in(text) == locale
+
+
+@pytest.mark.parametrize(("text", "locale"), [
+    ("I do not speak Chinese", "en"), ("I don't understand Chinese", "en"),
+    ("I cannot read Chinese well", "en"), ("English please", "en"), ("english", "en"),
+    ("说英文可以吗", "en"), ("Can you speak Chinese?", "zh_CN"), ("用中文", "zh_CN"),
+    ("中文", "zh_CN"), ("Can Chinese citizens abroad apply?", None),
+    ("I want to apply for dibao", None), (None, None),
+])  # fmt: skip
+def test_a_language_asked_for_in_words(text: str | None, locale: str | None) -> None:
+    assert asked_for(text) == locale
 
 
 async def test_telegram_language_code_en_starts_in_english(gateway: Gateway) -> None:

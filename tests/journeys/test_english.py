@@ -118,6 +118,15 @@ async def test_switching_language_mid_flow_keeps_the_step(resident: Resident, ap
     assert "(English-speaking)" in case.summary
 
 
+async def test_not_speaking_chinese_is_a_language_request_not_a_refusal(
+    resident: Resident,
+) -> None:
+    assert await resident.say("I do not speak Chinese") == EN.t("language-set")
+    assert [b["title"] for b in resident.last[0]["buttons"]][:2] == [
+        EN.t("menu-benefits"), EN.t("menu-apply")]
+    assert await resident.say("请用中文") == ZH.t("language-set")
+
+
 async def test_chinese_after_english_switches_back(resident: Resident) -> None:
     assert english(await resident.say("Hello there, good morning"))
     assert "救助小助手" in await resident.say("你好")
