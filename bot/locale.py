@@ -26,9 +26,21 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # A button payload (``menu:apply``), a link or an address: not words of any language.
 _MACHINE_TOKEN = re.compile(r"\S*[:@/=]\S*")
-MIN_ENGLISH_LETTERS = 5
-"""[A] Latin letters a message needs to count as English: ``hello`` and ``help me`` do,
-``ok``, ``yes`` and ``no`` (typed by Chinese residents too) do not."""
+COMMON_ENGLISH = frozenset(
+    """
+    i i'm i'd me my mine we our us you your he she his her they their it its this that there
+    here a an the is am are was were be been do does did don't doesn't not can can't cannot
+    could would will should may to for of in on at with from about and or but if so what how
+    why where when who which please hello hi hey good morning afternoon evening thank thanks
+    want need help like have has had get got know speak any some anyone someone more much
+    many very all just now today again still yet also out up
+    """.split()
+)
+"""Everyday English words; a message needs :data:`MIN_ENGLISH_WORDS` of them to be English."""
+MIN_ENGLISH_WORDS = 2
+"""[A] ``Hello, I need help``, ``good morning`` and ``show me my benefits`` are English; a lone
+word (``ok``, ``hello``), an ``I agree`` in a Chinese conversation, a client's ``undefined``
+or keyboard mashing are not: they keep the language the resident reads."""
 MIN_CHINESE_CHARACTERS = 2
 """[A] Chinese characters a message needs to count as Chinese (``你好`` does)."""
 LETTERS_PER_CHARACTER = 3
@@ -56,18 +68,21 @@ def written_in(text: str | None) -> str | None:
     """The locale a message is plainly written in, or None when it does not say.
 
     Chinese when it has at least :data:`MIN_CHINESE_CHARACTERS` Chinese characters, weighing
-    at least as much as its Latin letters; English when it has no Chinese character and at least
-    :data:`MIN_ENGLISH_LETTERS` Latin letters in words. Commands (``/start``), numbers (an
-    ID number, a code) and short words (``ok``) say nothing.
+    at least as much as its Latin letters; English when it has no Chinese character and at
+    least :data:`MIN_ENGLISH_WORDS` everyday English words (:data:`COMMON_ENGLISH`), at least
+    half of its words. Commands (``/start``), numbers (an ID number, a code), single words
+    (``ok``) and junk (``undefined``, ``asdfgh qwerty``) say nothing.
     """
     if not text or text.lstrip().startswith("/"):
         return None
     text = _MACHINE_TOKEN.sub(" ", unicodedata.normalize("NFKC", text))
     chinese = len(_CJK.findall(text))
-    letters = sum(len(w) for w in _LATIN_WORD.findall(text))
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    letters = sum(len(w) for w in words)
     if chinese >= MIN_CHINESE_CHARACTERS and chinese * LETTERS_PER_CHARACTER >= letters:
         return "zh_CN"
-    if chinese == 0 and letters >= MIN_ENGLISH_LETTERS:
+    common = sum(w in COMMON_ENGLISH for w in words)
+    if chinese == 0 and common >= MIN_ENGLISH_WORDS and 2 * common >= len(words):
         return "en"
     return None
 

@@ -56,7 +56,9 @@ def test_language_tags(tag: str | None, locale: str | None) -> None:
 
 
 @pytest.mark.parametrize(("text", "locale"), [
-    ("Hello, I need help", "en"), ("I do not speak Chinese", "en"), ("hello", "en"),
+    ("Hello, I need help", "en"), ("I do not speak Chinese", "en"), ("hello there", "en"),
+    ("Good morning", "en"), ("show me my benefits", "en"), ("hello", None), ("I agree", None),
+    ("undefined", None), ("asdfgh qwerty", None), ("trueee", None),
     ("你好", "zh_CN"), ("我想申请低保", "zh_CN"), ("我想申请 dibao", "zh_CN"),
     ("ok", None), ("yes", None), ("no", None), ("44182519900305902X", None), ("385337", None),
     ("menu:apply", None), ("/start", None), ("I want to apply for 低保", None), ("", None),
