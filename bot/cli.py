@@ -21,6 +21,10 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Chat with the assistant in the terminal (piped stdin: one line per turn)."""
+        from jiuzhu.preflight import preflight
+        from jiuzhu.settings import get_settings
+
+        preflight(get_settings())
         asyncio.run(_chat(sender))
 
     @app.command("serve")
@@ -33,13 +37,11 @@ def register(app: typer.Typer) -> None:
         from aiohttp import web
 
         from bot.channels.rest import RedactedAccessLogger
-        from jiuzhu.errors import ConfigError
+        from jiuzhu.preflight import preflight
         from jiuzhu.settings import get_settings
 
         settings = get_settings()
-        if settings.env == "production" and settings.rest_token is None:
-            msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
-            raise ConfigError(msg)
+        preflight(settings, host=host or settings.host)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         web.run_app(
             _rest_app(),
@@ -58,14 +60,13 @@ def register(app: typer.Typer) -> None:
         group (JIUZHU_TELEGRAM_STAFF_CHAT_ID), and all that `serve` serves, in one process."""
         from bot.channels.telegram import NO_TOKEN, run_telegram
         from jiuzhu.errors import ConfigError
+        from jiuzhu.preflight import preflight
         from jiuzhu.settings import get_settings
 
         settings = get_settings()
         if settings.telegram_token is None:
             raise ConfigError(NO_TOKEN)
-        if settings.env == "production" and settings.rest_token is None:
-            msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
-            raise ConfigError(msg)
+        preflight(settings, host=host or settings.host)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
 
@@ -96,9 +97,11 @@ async def _rest_app():  # -> web.Application; aiohttp's run_app awaits it
     from bot.app import create_app_context
     from bot.server import build_server
     from jiuzhu.settings import get_settings
+    from sms.worker import sms_worker_for
 
     ctx = await create_app_context(get_settings())
     app = build_server(ctx)
+    app.cleanup_ctx.append(sms_worker_for(ctx.settings, ctx.workflow_data["sessionmaker"]))
 
     async def close(_: object) -> None:
         await ctx.close()

@@ -19,6 +19,14 @@
 ``JIUZHU_TELEGRAM_STAFF_REGION``  region-code prefix of the cases that group sees (default 44).
 ``JIUZHU_TELEGRAM_API_URL``  a self-hosted Bot API server's base URL (empty: Telegram's own).
 ``JIUZHU_STAFF_COOKIE_SECURE``  staff session cookie only over HTTPS (default: on in production).
+``JIUZHU_SMS_PROVIDER``  who sends the texts of ``sms_outbox`` (:mod:`sms`): ``demo`` (default
+                         outside production: only logs, the phone masked) or ``aliyun`` (Alibaba
+                         Cloud SMS). Production needs ``aliyun`` and the four settings below.
+``JIUZHU_SMS_ACCESS_KEY_ID`` / ``JIUZHU_SMS_ACCESS_KEY_SECRET``  the provider's AccessKey pair.
+``JIUZHU_SMS_SIGN_NAME``  the approved signature (签名), e.g. ``救助小助手``.
+``JIUZHU_SMS_TEMPLATE_CODE``  the approved sign-in code template (``SMS_...``), with ``${code}``.
+``JIUZHU_SMS_ENDPOINT``  the SDK's endpoint, ``host[:port]`` or ``http://host:port`` (tests, a
+                         proxy); empty: the SDK's own (``dysmsapi.aliyuncs.com``).
 """
 
 from __future__ import annotations
@@ -63,6 +71,12 @@ class Settings(BaseSettings):
     rest_callback_url: str = ""
     handoff_wait_minutes: float = 10.0
     staff_cookie_secure: bool | None = None
+    sms_provider: Literal["", "demo", "aliyun"] = ""
+    sms_access_key_id: str = ""
+    sms_access_key_secret: SecretStr | None = None
+    sms_sign_name: str = ""
+    sms_template_code: str = ""
+    sms_endpoint: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
 

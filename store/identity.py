@@ -2,8 +2,8 @@
 
 Three ways, each recorded as an :class:`~store.models.IdentityAttempt`:
 
-- ``code``: a 6-digit one-time code sent to the phone on file for the ID number (through the
-  SMS outbox; the embedded default only stores the message);
+- ``code``: a 6-digit one-time code sent to the phone on file for the ID number (queued in
+  ``sms_outbox`` with the code as the template parameter, sent by :mod:`sms.worker`);
 - ``contact``: on Telegram, the shared contact whose number matches the phone on file;
 - ``assertion``: a partner app that already verified the person signs
   ``base64url(json{"id_number", "sender", "exp"}) + "." + hex(HMAC-SHA256)`` with the key
@@ -164,8 +164,11 @@ async def request_code(
     code = None
     if person is not None and person.phone and await _may_send(session, person_hash, channel, now):
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        session.add(SmsOutbox(phone=person.phone, text=sms_template.format(code=code),
-                              purpose="otp"))  # fmt: skip
+        session.add(SmsOutbox(
+            phone=person.phone, text=sms_template.format(code=code), purpose="otp",
+            params=json.dumps({"code": code}), created_at=now, next_attempt_at=now,
+            expires_at=now + CODE_TTL,  # a code is never sent after it stopped working
+        ))  # fmt: skip
     session.add(
         IdentityAttempt(
             sender_hash=sender_hash, person_hash=person_hash, method="request",
