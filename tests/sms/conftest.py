@@ -7,8 +7,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from sms.aliyun import AliyunSender
-from tests.fakes.aliyun_sms import ACCESS_KEY_ID, ACCESS_KEY_SECRET, SIGN_NAME, TEMPLATE_CODE
-from tests.fakes.aliyun_sms import FakeAliyunSms
+from tests.fakes.aliyun_sms import (
+    ACCESS_KEY_ID,
+    ACCESS_KEY_SECRET,
+    SIGN_NAME,
+    TEMPLATE_CODE,
+    FakeAliyunSms,
+)
 
 
 @pytest.fixture
