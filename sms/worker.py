@@ -3,7 +3,7 @@
 Each round (:meth:`SmsWorker.drain_once`) claims the due rows (:func:`sms.outbox.claim_due`,
 committed at once), sends them one by one, and records each outcome in a transaction of its
 own. A claimed code whose validity ended meanwhile is not sent. Between rounds the worker
-waits :data:`POLL_SECONDS`, or less when :meth:`SmsWorker.wake` is called.
+waits :data:`POLL_SECONDS`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class SmsWorker:
         self.sender = sender
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
 
     async def drain_once(self) -> Round:
         """Claim what is due now, send it, record each outcome; returns what happened."""
@@ -94,10 +93,6 @@ class SmsWorker:
             await session.commit()
         done.sent.append(row.id)
 
-    def wake(self) -> None:
-        """Start the next round now (a code was just queued)."""
-        self._wake.set()
-
     async def run(self) -> None:
         """Rounds until cancelled; a failing round is logged and the next one tries again."""
         while True:
@@ -105,9 +100,7 @@ class SmsWorker:
                 await self.drain_once()
             except Exception as e:  # the database away for a moment: the next round retries
                 log.error("SMS round failed (%s)", type(e).__name__)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await asyncio.sleep(self.poll_seconds)
 
 
 def sms_worker_for(

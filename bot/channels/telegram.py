@@ -232,6 +232,7 @@ async def run_telegram(settings: Settings, *, host: str, port: int) -> None:
     """
     from bot.channels.rest import RedactedAccessLogger
     from bot.server import build_server
+    from sms.worker import sms_worker_for
 
     bot = make_bot(settings)
     runner: web.AppRunner | None = None
@@ -242,6 +243,7 @@ async def run_telegram(settings: Settings, *, host: str, port: int) -> None:
         channel = TelegramChannel(ctx, bot, staff_chat_id=settings.telegram_staff_chat_id,
                                   staff_region=settings.telegram_staff_region)  # fmt: skip
         server = build_server(ctx, pushers=channel.pushers)
+        server.cleanup_ctx.append(sms_worker_for(settings, ctx.workflow_data["sessionmaker"]))
         channel.use_pushers(dict(server[PUSHERS]))
         runner = web.AppRunner(server, access_log_class=RedactedAccessLogger)
         await runner.setup()
