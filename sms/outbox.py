@@ -64,16 +64,23 @@ _DONE = {"text": "", "params": None}
 
 async def expire_stale(session: AsyncSession, now: datetime) -> int:
     """Mark pending rows past their ``expires_at`` ``expired`` (never sent); returns how many."""
+    stale = (
+        select(SmsOutbox.id)
+        .where(SmsOutbox.status == "pending", SmsOutbox.expires_at <= now)
+        .with_for_update(skip_locked=True)  # a row another worker holds is its business
+    )
     result = await session.execute(
         update(SmsOutbox)
-        .where(SmsOutbox.status == "pending", SmsOutbox.expires_at <= now)
+        .where(SmsOutbox.id.in_(stale.scalar_subquery()), SmsOutbox.status == "pending")
         .values(status="expired", next_attempt_at=None, last_error="expired", **_DONE)
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int = 20) -> list[Claimed]:
-    """Claim up to ``limit`` due rows, oldest first: attempts + 1, hidden for :data:`LEASE`.
+    """Claim up to ``limit`` due rows: attempts + 1, hidden for :data:`LEASE`.
+
+    The longest due are claimed first, and returned oldest first (by ``created_at``).
 
     Expires stale rows first. The caller commits, then sends.
     """
@@ -93,7 +100,8 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int = 20) -> li
         .returning(SmsOutbox.id)
     )
     rows = await session.execute(
-        select(SmsOutbox).where(SmsOutbox.id.in_(list(claimed))).order_by(SmsOutbox.id)
+        select(SmsOutbox).where(SmsOutbox.id.in_(list(claimed)))
+        .order_by(SmsOutbox.created_at, SmsOutbox.id)
         .execution_options(populate_existing=True)
     )  # fmt: skip
     return [

@@ -224,3 +224,32 @@ async def test_two_workers_never_send_one_row_twice(
     async with sessionmaker() as session:
         rows = (await session.execute(select(SmsOutbox.status, SmsOutbox.attempts))).all()
     assert set(rows) == {("sent", 1)}
+
+
+class _SlowProvider:
+    """The real adapter, but each send takes ``minutes`` on the injected clock."""
+
+    name = "slow"
+
+    def __init__(self, sender: AliyunSender, clock: FrozenClock, minutes: float) -> None:
+        self.sender, self.clock, self.minutes = sender, clock, minutes
+
+    async def send(self, message: SmsMessage) -> str:
+        self.clock.advance(minutes=self.minutes)
+        return await self.sender.send(message)
+
+    async def close(self) -> None:
+        await self.sender.close()
+
+
+async def test_a_code_that_expires_while_others_are_sent_is_not_sent(
+    sessionmaker: async_sessionmaker[AsyncSession], fake_sms: FakeAliyunSms,
+    sender: AliyunSender, clock: FrozenClock,
+) -> None:  # fmt: skip
+    first = await queue(sessionmaker, clock.now() - timedelta(minutes=5), "111111")
+    second = await queue(sessionmaker, clock.now() - timedelta(minutes=4.5), "222222")
+    worker = SmsWorker(sessionmaker, _SlowProvider(sender, clock, minutes=6))
+    done = await worker.drain_once()  # both claimed; the first send ends when both expired
+    assert (done.sent, done.expired) == ([first], [second])
+    assert [r.params["code"] for r in fake_sms.sent] == ["111111"]
+    assert (await row_of(sessionmaker, second)).status == "expired"
