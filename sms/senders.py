@@ -86,7 +86,7 @@ class DemoSender:
         self._sent = 0
 
     async def send(self, message: SmsMessage) -> str:
-        """Log ``code sent to 138****0000`` (demo: not really sent); returns ``demo-N``."""
+        """Log ``SMS otp sent to 138****0000`` (not really sent); returns ``demo-N``."""
         self._sent += 1
         log.info("SMS %s sent to %s (demo: logged only, not sent)", message.purpose,
                  mask_phone(message.phone))  # fmt: skip
