@@ -31,12 +31,6 @@ async def serving(gateway: Gateway, **kwargs: object) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@pytest.fixture
-async def base(gateway: Gateway) -> AsyncIterator[str]:
-    async with serving(gateway) as url:
-        yield url
-
-
 async def post(
     base: str, body: object, *, headers: dict[str, str] | None = None, raw: bytes | None = None
 ) -> tuple[int, object]:
