@@ -16,10 +16,11 @@ One :class:`~bot.channels.gateway.Reply` becomes one or more Rasa messages
   escape would show in the clients that do not render Markdown (Rasa's console). Button
   titles get the same; payloads are left exactly as sent (they press the button).
 - **A document** is its own message, ``{"recipient_id", "attachment": "<absolute URL>",
-  "custom": {"payload": "pdf_attachment" | "document", "title", "url", "filename",
-  "mime_type", "size"}}``: ``attachment`` as Rasa's ``send_attachment`` sends it (a string,
-  which Rasa's console prints), ``custom`` as the Chatbot-Widget's ``pdf_attachment``
-  expects it. A turn's documents come after its other messages: that widget stops drawing
+  "custom": {"payload": "pdf_attachment", "title", "url", "filename", "mime_type",
+  "size"}}``: ``attachment`` as Rasa's ``send_attachment`` sends it (a string, which Rasa's
+  console prints), ``custom`` as the Chatbot-Widget's ``pdf_attachment`` expects it (its
+  only kind for a file: a link titled with the file name, whatever the type; ``mime_type``
+  says which). A turn's documents come after its other messages: that widget stops drawing
   a response at its first ``pdf_attachment`` (``static/js/components/chat.js``).
 """
 
@@ -77,12 +78,11 @@ async def to_rasa(replies: list[Reply], link: Link) -> list[RasaMessage]:
 async def document_message(recipient: str, document: Document, link: Link) -> RasaMessage:
     """One document as a Rasa ``attachment`` (its URL) with the details in ``custom``."""
     url = await link(document, recipient)
-    is_pdf = document["mime_type"] == "application/pdf"
     return {
         "recipient_id": recipient,
         "attachment": url,
         "custom": {
-            "payload": "pdf_attachment" if is_pdf else "document",
+            "payload": "pdf_attachment",
             "title": document["filename"],
             "url": url,
             "filename": document["filename"],
