@@ -274,9 +274,10 @@ def build_rest_app(
     app = web.Application(middlewares=[guard], client_max_size=max_body)
     app[GATEWAY_KEY] = gateway
     app.router.add_post(WEBHOOK_PATH, webhook)
-    app.router.add_get(HEALTH_PATH, healthz)
+    for health in (HEALTH_PATH, CALLBACK_HEALTH_PATH):  # with and without the slash, as Sanic
+        app.router.add_get(health, healthz)
+        app.router.add_get(health.rstrip("/"), healthz)
     app.router.add_post(CALLBACK_PATH, callback_webhook)
-    app.router.add_get(CALLBACK_HEALTH_PATH, healthz)
     app.router.add_get(DOCUMENTS_PATH + "/{token}", download)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -9,15 +9,17 @@ Each expectation is read from Rasa's own code (``rasa/core/channels/rest.py``, `
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
 from markdown_it import MarkdownIt
 
 from bot.channels.cors import parse_origins
 from bot.channels.gateway import Gateway
-from bot.channels.rest import HEALTH_PATH, WEBHOOK_PATH
+from bot.channels.rest import HEALTH_PATH, WEBHOOK_PATH, RedactedAccessLogger, build_rest_app
 from templates import texts
 from tests.bot.conftest import MASKED
 from tests.bot.test_rest import post, serving
@@ -54,8 +56,9 @@ class TestStream:
 
 
 class TestRasaShapes:
-    async def test_rasa_health_path(self, base: str) -> None:
-        async with aiohttp.ClientSession() as http, http.get(base + HEALTH_PATH) as resp:
+    @pytest.mark.parametrize("path", [HEALTH_PATH, "/webhooks/rest", "/webhooks/callback/"])
+    async def test_rasa_health_path(self, base: str, path: str) -> None:
+        async with aiohttp.ClientSession() as http, http.get(base + path) as resp:
             assert resp.status == 200 and await resp.json() == {"status": "ok"}
 
     async def test_a_numeric_sender_is_its_decimal_text(self, base: str) -> None:
@@ -142,6 +145,28 @@ class TestQueryToken:
         assert "token" not in url
         async with aiohttp.ClientSession() as http, http.get(url) as resp:
             assert resp.status == 200 and await resp.read() == b"%PDF-1.4 demo"
+
+
+async def test_a_query_token_stays_out_of_the_access_log(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    app = build_rest_app(gateway, token="q-s3cret-token")
+    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as http:
+            url = f"{base}{WEBHOOK_PATH}?stream=true&token=q-s3cret-token"
+            async with http.post(url, json={"sender": "a", "message": "/count"}) as resp:
+                assert resp.status == 200
+    finally:
+        await runner.cleanup()
+    logged = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert any(WEBHOOK_PATH in line for line in logged)
+    assert all("q-s3cret-token" not in line and "token=" not in line for line in logged)
 
 
 class TestCors:
