@@ -56,6 +56,7 @@ from aiohttp.web_request import BaseRequest
 from bot.channels.cors import install_cors
 from bot.channels.documents import DOCUMENTS_PATH, DocumentStore
 from bot.channels.gateway import Document, Gateway
+from bot.channels.locks import KeyedLocks
 from bot.channels.push import CallbackPoster
 from bot.channels.rasa_messages import to_rasa
 from bot.channels.sanitise import clean_text
@@ -179,6 +180,7 @@ def build_rest_app(
     :param callback: Rasa's callback channel; None: ``/webhooks/callback/webhook`` is 404.
     """
     documents = documents or DocumentStore()
+    callback_senders = KeyedLocks()
     # Signed links are their own credential: a widget opens them as plain links.
     exempt_prefixes = (*open_prefixes, DOCUMENTS_PATH + "/")
 
@@ -231,16 +233,18 @@ def build_rest_app(
         if callback is None:
             raise _BadRequest(404, "the callback channel is off: set JIUZHU_REST_CALLBACK_URL")
         inbound = await _read_inbound(request, max_body)
-        replies = await callback.gateway.handle(
-            inbound.sender, inbound.message, inbound.message_id, inbound.metadata
-        )
-        try:
-            await callback.poster.post(await callback.poster.messages(replies))
-        except (ClientError, TimeoutError) as e:
-            log.warning("the callback URL did not take the replies (%s)", type(e).__name__)
-            raise _BadRequest(502, "the callback URL did not accept the replies; send the "
-                              "message again with the same message_id to have them "
-                              "posted again") from e  # fmt: skip
+        # Held until the replies are posted: one sender's turns reach the URL in order.
+        async with callback_senders.hold(inbound.sender):
+            replies = await callback.gateway.handle(
+                inbound.sender, inbound.message, inbound.message_id, inbound.metadata
+            )
+            try:
+                await callback.poster.post(await callback.poster.messages(replies))
+            except (ClientError, TimeoutError) as e:
+                log.warning("the callback URL did not take the replies (%s)", type(e).__name__)
+                raise _BadRequest(502, "the callback URL did not accept the replies; send the "
+                                  "message again with the same message_id to have them "
+                                  "posted again") from e  # fmt: skip
         return web.Response(text="success")
 
     async def download(request: web.Request) -> web.Response:
