@@ -292,8 +292,8 @@ def build_rest_app(
 
 
 def _wants_stream(request: web.Request) -> bool:
-    """Rasa's ``bool_arg(request, "stream")``: true for ``true``/``1``/``yes`` (any case)."""
-    return request.query.get("stream", "").lower() in ("true", "1", "yes")
+    """Rasa's ``bool_arg(request, "stream", default=False)``: only ``true``, in any case."""
+    return request.query.get("stream", "").lower() == "true"
 
 
 def _check_token(request: web.Request, token: str) -> None:

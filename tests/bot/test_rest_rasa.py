@@ -38,7 +38,8 @@ async def stream(base: str, body: object, query: str = "stream=true") -> tuple[s
 class TestStream:
     async def test_one_json_object_per_line_as_rasa_shell_reads_them(self, base: str) -> None:
         _, whole = await post(base, {"sender": "bob", "message": "/doc"})
-        content_type, lines = await stream(base, {"sender": "alice", "message": "/doc"})
+        content_type, lines = await stream(base, {"sender": "alice", "message": "/doc"},
+                                           query="stream=True")  # fmt: skip
         assert content_type == "application/x-ndjson"
         # console.py: `async for line in resp.content: if line: yield json.loads(line)`
         assert all(line.endswith("\n") and line.strip() for line in lines)
@@ -47,7 +48,8 @@ class TestStream:
         assert [set(m) for m in messages] == [set(m) for m in whole]  # type: ignore[union-attr]
         assert messages[1]["attachment"].startswith(base + "/webhooks/rest/documents/")
 
-    @pytest.mark.parametrize("query", ["stream=false", "stream=", "stream=no"])
+    # rasa.utils.endpoints.bool_arg: `str(value).lower() == "true"`, nothing else
+    @pytest.mark.parametrize("query", ["stream=false", "stream=", "stream=1", "stream=yes"])
     async def test_stream_false_is_one_array(self, base: str, query: str) -> None:
         async with aiohttp.ClientSession() as http:
             url = f"{base}{WEBHOOK_PATH}?{query}"
