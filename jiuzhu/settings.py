@@ -11,6 +11,11 @@
 ``JIUZHU_TODAY``         demo only: run as if today were this date, ``YYYY-MM-DD`` (replays).
 ``JIUZHU_REST_CALLBACK_URL``  where staff replies to REST residents are POSTed, one JSON message
                          each (Rasa's ``CallbackOutput`` form); empty: they wait for the next turn.
+``JIUZHU_PUBLIC_URL``    the public base of this server (``https://chat.example.gov.cn``): document
+                         links are absolute under it; empty: the request's scheme and host (and
+                         ``http://<host>:<port>`` for links pushed to the callback URL).
+``JIUZHU_CORS_ORIGINS``  origins (comma-separated) whose pages may call the REST channel from a
+                         browser; ``*`` any origin (never with credentials); empty: none.
 ``JIUZHU_HANDOFF_WAIT_MINUTES``  a resident waiting this long for a person is told the expected
                          wait and offered a call-back (default 10 [A]).
 ``JIUZHU_TELEGRAM_TOKEN``  the bot's token: ``jiuzhu telegram`` runs the dialogue on Telegram.
@@ -69,6 +74,8 @@ class Settings(BaseSettings):
     rasa_venv: Path | None = None
     today: date | None = None
     rest_callback_url: str = ""
+    public_url: str = ""
+    cors_origins: str = ""
     handoff_wait_minutes: float = 10.0
     staff_cookie_secure: bool | None = None
     sms_provider: Literal["", "demo", "aliyun"] = ""

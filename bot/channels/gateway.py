@@ -26,6 +26,7 @@ import itertools
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
 from aiogram import Bot, Dispatcher
@@ -133,13 +134,21 @@ class Gateway:
         self._max_message_ids = max_message_ids
         self._buttons = ShownButtons(dispatcher.storage, self.bot.id, max_payloads)
 
-    async def handle(self, sender: str, text: str, message_id: str | None = None) -> list[Reply]:
+    async def handle(
+        self,
+        sender: str,
+        text: str,
+        message_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> list[Reply]:
         """Handle one message of ``sender`` and return what the resident should see.
 
         :param sender: the channel's id of the person (any non-empty string).
         :param text: what they typed, or a button's payload to press that button.
         :param message_id: the channel's id of this message; a repeat of an id already
             handled for this sender returns the earlier replies without running anything.
+        :param metadata: what the channel sent beside the text (Rasa's ``metadata``, e.g.
+            ``{"language": "en"}``); handlers and middlewares read it as ``data["metadata"]``.
         :returns: replies in order; may be empty (nothing to say).
 
         ``sender``, ``text`` and ``message_id`` are cleaned first (:func:`clean_text`).
@@ -152,7 +161,7 @@ class Gateway:
                 self._seen.move_to_end(key)
                 log.info("duplicate message from %s answered again", masked(sender))
                 return self._seen[key]
-            replies = await self._run(sender, text)
+            replies = await self._run(sender, text, dict(metadata or {}))
             if key is not None:
                 self._seen[key] = replies
                 while len(self._seen) > self._max_message_ids:
@@ -161,7 +170,7 @@ class Gateway:
 
     # --- one update ------------------------------------------------------------------------
 
-    async def _run(self, sender: str, text: str) -> list[Reply]:
+    async def _run(self, sender: str, text: str, metadata: dict[str, Any]) -> list[Reply]:
         chat_id = chat_id_of(sender, self.channel)
         if not text.strip():
             return [self._reply(sender, self.l10n.t("message-empty"))]
@@ -171,7 +180,7 @@ class Gateway:
             try:
                 update = self._update(chat_id, text, await self._buttons.lookup(chat_id, text))
                 result = await self.dispatcher.feed_update(
-                    self.bot, update, channel=self.channel, sender=sender
+                    self.bot, update, channel=self.channel, sender=sender, metadata=metadata
                 )
                 if isinstance(result, TelegramMethod):  # webhook-style handler return value
                     await self.bot(result)
