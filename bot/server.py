@@ -22,18 +22,23 @@ from staff.web.keys import PUSHERS
 
 
 def build_server(
-    ctx: AppContext, *, pushers: Mapping[str, Pusher] | None = None
+    ctx: AppContext,
+    *,
+    pushers: Mapping[str, Pusher] | None = None,
+    open_paths: tuple[str, ...] = (),
 ) -> web.Application:
     """The served application; closing it closes the pushers it made (not ``ctx``).
 
     :param pushers: extra or replacement pushers by channel (tests, the Telegram bot).
+    :param open_paths: more paths with their own authentication, exempt from the REST token
+        (the Telegram webhook, which checks its secret header).
     """
     settings = ctx.settings
     token = settings.rest_token.get_secret_value() if settings.rest_token else None
     documents = DocumentStore()
     app = build_rest_app(
         Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness,
-        documents=documents, open_prefixes=("/staff/",),
+        documents=documents, open_prefixes=("/staff/", *open_paths),
     )  # fmt: skip
     chosen: dict[str, Pusher] = {}
     if settings.rest_callback_url:
