@@ -452,7 +452,8 @@ async def test_jiuzhu_telegram_without_a_good_token_is_one_line(
 ) -> None:
     fake = FakeTelegram()
     await fake.start()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("JIUZHU_TELEGRAM", "JIUZHU_BOT"))}
+    ours = ("JIUZHU_TELEGRAM", "JIUZHU_BOT")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "jiuzhu", "telegram", cwd=ROOT,
         env={**base, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": "",
