@@ -146,7 +146,9 @@ def chat_isolation(storage: BaseStorage) -> BaseEventIsolation:
     from aiogram.fsm.storage.base import DefaultKeyBuilder
     from aiogram.fsm.storage.redis import RedisEventIsolation
 
-    return RedisEventIsolation(redis, key_builder=DefaultKeyBuilder(prefix=CHAT_LOCKS))
+    return RedisEventIsolation(
+        redis, key_builder=DefaultKeyBuilder(prefix=CHAT_LOCKS, with_bot_id=True)
+    )
 
 
 class TelegramChannel:

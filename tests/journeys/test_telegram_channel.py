@@ -1,0 +1,370 @@
+"""The Telegram channel's promises, against the fake Bot API on loopback: the webhook's
+secret, an update delivered twice (also to a second worker sharing Redis), the contact as
+proof of the phone, Telegram's flood control, the commands that register the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.fsm.storage.base import StorageKey
+from aiohttp import ClientSession
+from sqlalchemy import select
+
+from bot.channels.telegram import UPDATE_TYPES
+from bot.channels.telegram_retry import MAX_WAIT, RetryAfter
+from bot.storage import make_storage
+from nlu import NluEngine
+from store.demo.fixtures import fixture_by_story
+from store.models import IdentityAttempt, Transcript
+from templates import texts
+from tests.fakes.telegram_api import FakeTelegram, user
+from tests.journeys.conftest import demo_database, story_ids
+from tests.journeys.telegram import (
+    SECRET,
+    Handled,
+    TelegramResident,
+    Worker,
+    on_telegram,
+    telegram_worker,
+)
+
+BOT = texts("bot")
+WELCOME = html.unescape(BOT.t("welcome")).splitlines()[0]
+REDIS_URL = "redis://127.0.0.1:6379/0"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def ids() -> tuple[int, int]:
+    """A bot id and a resident id nobody else uses (Redis is shared with other suites)."""
+    return 10**9 + secrets.randbelow(10**9), 10**9 + secrets.randbelow(10**9)
+
+
+@pytest.fixture
+async def fake(ids: tuple[int, int]) -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(f"{ids[0]}:fake-telegram-token")
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def handled() -> Handled:
+    return Handled()
+
+
+@pytest.fixture
+def resident(fake: FakeTelegram, handled: Handled, ids: tuple[int, int]) -> TelegramResident:
+    return TelegramResident(fake, user(ids[1], "阿玲", "a_ling"), handled)
+
+
+async def _worker(
+    tmp_path: Path, nlu: NluEngine, fake: FakeTelegram, handled: Handled, *, webhook: bool
+) -> AsyncIterator[Worker]:
+    await nlu.parse("你好")  # trained once per session, before any wait for a reply
+    settings = on_telegram(demo_database("sqlite", tmp_path), fake)
+    async with telegram_worker(settings, nlu, handled, webhook=webhook) as running:
+        yield running
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def worker(
+    request: pytest.FixtureRequest, tmp_path: Path, nlu_engine: NluEngine,
+    fake: FakeTelegram, handled: Handled,
+) -> AsyncIterator[Worker]:  # fmt: skip
+    async for running in _worker(tmp_path, nlu_engine, fake, handled,
+                                 webhook=request.param == "webhook"):  # fmt: skip
+        yield running
+
+
+@pytest.fixture
+async def webhook_worker(
+    tmp_path: Path, nlu_engine: NluEngine, fake: FakeTelegram, handled: Handled
+) -> AsyncIterator[Worker]:
+    async for running in _worker(tmp_path, nlu_engine, fake, handled, webhook=True):
+        yield running
+
+
+@pytest.fixture
+async def polling_worker(
+    tmp_path: Path, nlu_engine: NluEngine, fake: FakeTelegram, handled: Handled
+) -> AsyncIterator[Worker]:
+    async for running in _worker(tmp_path, nlu_engine, fake, handled, webhook=False):
+        yield running
+
+
+def welcomes(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [c.text for c in fake.sent_to(chat_id) if WELCOME in html.unescape(c.text)]
+
+
+# --- the webhook's secret --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", [None, "wrong-secret", SECRET[:-1]])
+async def test_a_webhook_post_without_the_secret_is_refused_and_nothing_is_processed(
+    webhook_worker: Worker, fake: FakeTelegram, resident: TelegramResident, header: str | None
+) -> None:
+    update = {"update_id": 99, "message": {
+        "message_id": 1, "date": 1_800_000_000, "chat": {"id": resident.chat, "type": "private"},
+        "from": resident.user, "text": "/start",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }}  # fmt: skip
+    headers = {"X-Telegram-Bot-Api-Secret-Token": header} if header is not None else {}
+    mark = len(fake.calls)
+    async with ClientSession() as http, http.post(
+        webhook_worker.webhook_url, json=update, headers=headers
+    ) as response:  # fmt: skip
+        assert response.status in (401, 403)
+    await asyncio.sleep(0.5)  # a processed update would have replied by now
+    assert fake.calls[mark:] == []
+    assert resident.handled.ids == []
+    key = StorageKey(bot_id=fake.bot_user["id"], chat_id=resident.chat, user_id=resident.chat)
+    assert await webhook_worker.ctx.storage.get_state(key) is None
+    async with webhook_worker.sessionmaker() as session:
+        assert list(await session.scalars(select(Transcript.id))) == []
+    # The same update with the secret is answered: the refusal was the secret's.
+    assert await fake.deliver(update) == 200
+    await resident.handled.wait(99)
+    assert len(welcomes(fake, resident.chat)) == 1
+
+
+# --- an update delivered twice ---------------------------------------------------------------
+
+
+async def test_the_same_update_twice_gets_one_reply(
+    worker: Worker, fake: FakeTelegram, resident: TelegramResident
+) -> None:
+    assert WELCOME in await resident.say("/start")
+    again = fake.updates[-1]
+    mark = len(fake.calls)
+    await fake.deliver(again)
+    await resident.handled.wait(again["update_id"], count=2)
+    assert fake.calls[mark:] == []
+    assert len(welcomes(fake, resident.chat)) == 1
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+async def test_two_workers_sharing_redis_answer_a_duplicate_once_and_continue_each_others_turns(
+    tmp_path: Path, nlu_engine: NluEngine, fake: FakeTelegram, handled: Handled,
+    resident: TelegramResident, ids: tuple[int, int],
+) -> None:  # fmt: skip
+    await nlu_engine.parse("你好")
+    settings = on_telegram(demo_database("postgres", tmp_path), fake, redis_url=REDIS_URL)
+    try:
+        async with (
+            telegram_worker(settings, nlu_engine, handled, webhook=True) as first,
+            telegram_worker(settings, nlu_engine, handled, webhook=True) as second,
+        ):
+            assert fake.webhook is not None and fake.webhook["url"] == second.webhook_url
+            assert WELCOME in await resident.say("/start")  # Telegram posts to the second
+            # Telegram thinks the first POST was lost and posts it again, to the first worker.
+            again = fake.updates[-1]
+            mark = len(fake.calls)
+            assert await fake.deliver(again, url=first.webhook_url) == 200
+            await handled.wait(again["update_id"], count=2)
+            assert fake.calls[mark:] == []
+            assert len(welcomes(fake, resident.chat)) == 1
+
+            # The conversation goes on, its turns alternating between the workers.
+            fake.webhook["url"] = first.webhook_url
+            assert "身份证" in await resident.press("查看我的待遇")
+            fake.webhook["url"] = second.webhook_url
+            await resident.say(story_ids("A")[0])
+            fake.webhook["url"] = first.webhook_url
+            listing = await resident.say(resident.demo_code())
+            assert "幸福清单" in listing and "每月合计：817 元" in listing
+            assert fake.webhook_answers and set(fake.webhook_answers) == {200}
+    finally:
+        await _forget(ids)
+
+
+async def _forget(ids: tuple[int, int]) -> None:
+    storage = make_storage(REDIS_URL)
+    redis: Any = storage.redis  # type: ignore[attr-defined]
+    try:
+        for one in ids:
+            keys = [k async for k in redis.scan_iter(match=f"jiuzhu*:{one}:*")]
+            if keys:
+                await redis.delete(*keys)
+    finally:
+        await storage.close()
+
+
+# --- the contact as proof of the phone --------------------------------------------------------
+
+
+async def test_the_own_contact_with_the_phone_on_file_signs_in_without_a_code(
+    polling_worker: Worker, resident: TelegramResident
+) -> None:
+    applicant = fixture_by_story("A").members[0]
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.say(applicant.id_number)
+    assert applicant.phone
+    shared = await resident.share_contact(f"+86 {applicant.phone}")
+    assert html.unescape(BOT.t("signin-contact-ok")) in shared
+    assert "身份确认成功" in shared and "每月合计：817 元" in shared
+    async with polling_worker.sessionmaker() as session:
+        attempt = await session.scalar(
+            select(IdentityAttempt).where(IdentityAttempt.method == "contact")
+        )  # fmt: skip
+    assert attempt is not None and attempt.succeeded and attempt.person_hash
+    assert attempt.channel == "telegram"
+
+
+async def test_someone_elses_contact_is_refused_politely(
+    polling_worker: Worker, resident: TelegramResident
+) -> None:
+    applicant = fixture_by_story("A").members[0]
+    assert applicant.phone
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.say(applicant.id_number)
+    mother = user(resident.user["id"] + 1, "覃秀梅")  # her account, forwarded by someone else
+    refused = await resident.share_contact(applicant.phone, owner=mother)
+    assert refused == html.unescape(BOT.t("signin-contact-not-own")).strip()
+    share = resident.last[0].params["reply_markup"]["keyboard"][0][0]
+    assert share["request_contact"] is True  # the button to share their own is offered again
+    listing = await resident.say("我想看看我的待遇")
+    assert "身份确认成功" not in listing and "幸福清单" not in listing
+    async with polling_worker.sessionmaker() as session:
+        attempts = list(await session.scalars(
+            select(IdentityAttempt.succeeded).where(IdentityAttempt.method == "contact")
+        ))  # fmt: skip
+    assert attempts == [False]
+
+
+# --- Telegram's flood control -----------------------------------------------------------------
+
+
+async def test_a_429_is_waited_out_and_the_reply_still_arrives(
+    polling_worker: Worker, fake: FakeTelegram, resident: TelegramResident
+) -> None:
+    fake.flood("sendMessage", 1)
+    mark = len(fake.calls)
+    assert WELCOME in await resident.say("/start")
+    tries = [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+    assert [c.status for c in tries[:2]] == [429, 200]
+    assert tries[0].params == tries[1].params  # the same message, sent again
+
+
+async def test_flood_control_retries_a_bounded_number_of_times(fake: FakeTelegram) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    def bot_retrying(**bounds: Any) -> Bot:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(fake.base))
+        session.middleware(RetryAfter(sleep=sleep, **bounds))
+        return Bot(fake.token, session=session)
+
+    bot = bot_retrying(max_retries=2)
+    try:
+        fake.flood("sendMessage", 7, 7, 7)  # the first try and both retries refused
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(42, "hello")
+        assert waits == [7, 7]
+        assert [c.status for c in fake.calls] == [429, 429, 429]
+    finally:
+        await bot.session.close()
+    bot = bot_retrying()
+    try:
+        fake.flood("sendMessage", int(MAX_WAIT) + 30)  # longer than MAX_WAIT: raised, not waited
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(42, "hello")
+        assert waits == [7, 7]
+    finally:
+        await bot.session.close()
+
+
+# --- what the dialogue gets ---------------------------------------------------------------------
+
+
+async def test_telegram_language_code_reaches_the_dialogue_untouched(
+    polling_worker: Worker, fake: FakeTelegram, handled: Handled, ids: tuple[int, int]
+) -> None:
+    seen: list[str | None] = []
+
+    async def record(handler: Any, update: Any, data: dict[str, Any]) -> Any:
+        seen.append(update.message.from_user.language_code if update.message else None)
+        return await handler(update, data)
+
+    polling_worker.ctx.dispatcher.update.outer_middleware(record)
+    english = TelegramResident(fake, {**user(ids[1], "Ling"), "language_code": "en-GB"}, handled)
+    await english.say("/start")
+    assert seen == ["en-GB"]
+
+
+def test_the_update_types_asked_for_cover_every_handler(polling_worker: Worker) -> None:
+    used = set(polling_worker.channel.front.resolve_used_update_types())
+    used |= set(polling_worker.ctx.dispatcher.resolve_used_update_types())
+    assert used <= set(UPDATE_TYPES)
+
+
+# --- the commands --------------------------------------------------------------------------------
+
+
+async def _jiuzhu(tmp_path: Path, fake: FakeTelegram, *args: str, **env: str) -> tuple[int, str]:
+    ours = ("JIUZHU_TELEGRAM", "JIUZHU_BOT")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "jiuzhu", *args, cwd=ROOT,
+        env={**base, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_BOT_TOKEN": fake.token,
+             "JIUZHU_TELEGRAM_API_BASE": fake.base, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert b"Traceback" not in err and fake.token.encode() not in out + err
+    return proc.returncode or 0, (out + err).decode()
+
+
+async def test_jiuzhu_telegram_set_webhook_registers_the_url_and_secret(
+    tmp_path: Path, fake: FakeTelegram
+) -> None:
+    url = "https://bot.example.org/webhooks/telegram"
+    code, said = await _jiuzhu(tmp_path, fake, "telegram", "set-webhook",
+                               JIUZHU_TELEGRAM_WEBHOOK_URL=url,
+                               JIUZHU_TELEGRAM_WEBHOOK_SECRET=SECRET)  # fmt: skip
+    assert code == 0, said
+    assert fake.webhook is not None
+    assert (fake.webhook["url"], fake.webhook["secret_token"]) == (url, SECRET)
+    assert sorted(fake.webhook["allowed_updates"]) == sorted(UPDATE_TYPES)
+    assert SECRET not in said
+
+    code, said = await _jiuzhu(tmp_path, fake, "telegram", "delete-webhook")
+    assert code == 0, said
+    assert fake.webhook is None
+    assert [c.method for c in fake.calls] == ["getMe", "setWebhook", "getMe", "deleteWebhook"]
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"JIUZHU_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg"},
+     "error: JIUZHU_TELEGRAM_WEBHOOK_SECRET must be set"),
+    ({"JIUZHU_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg",
+      "JIUZHU_TELEGRAM_WEBHOOK_SECRET": "has spaces in it"},
+     "error: JIUZHU_TELEGRAM_WEBHOOK_SECRET must be set"),
+    ({"JIUZHU_TELEGRAM_WEBHOOK_URL": "bot.example.org", "JIUZHU_TELEGRAM_WEBHOOK_SECRET": SECRET},
+     "error: JIUZHU_TELEGRAM_WEBHOOK_URL: expected https://HOST/PATH"),
+    ({}, "error: JIUZHU_TELEGRAM_WEBHOOK_URL must be set"),
+])  # fmt: skip
+async def test_set_webhook_without_a_good_url_or_secret_is_one_line(
+    tmp_path: Path, fake: FakeTelegram, env: dict[str, str], expected: str
+) -> None:
+    code, said = await _jiuzhu(tmp_path, fake, "telegram", "set-webhook", **env)
+    assert code == 1
+    assert said.strip().splitlines()[-1].startswith(expected), said
+    assert fake.webhook is None
