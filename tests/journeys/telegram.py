@@ -137,21 +137,27 @@ async def telegram_worker(
 class TelegramResident:
     """A resident in a private chat with the bot (chat id = user id, as on Telegram)."""
 
-    def __init__(self, fake: FakeTelegram, who: dict[str, Any], handled: Handled) -> None:
+    def __init__(self, fake: FakeTelegram, who: dict[str, Any], handled: Handled | None) -> None:
         self.fake, self.user, self.chat, self.handled = fake, who, who["id"], handled
         self.last: list[ApiCall] = []
 
-    async def say(self, text: str) -> str:
-        """Write ``text``; every text the bot sent to this chat for it, joined by newlines."""
-        return await self._turn(lambda: self.fake.say(self.user, self.chat, text))
+    async def say(self, text: str, *, until: str = "") -> str:
+        """Write ``text``; every text the bot sent to this chat for it, joined by newlines.
 
-    async def press(self, title: str) -> str:
+        :param until: a text the last reply holds (workers in other processes: nothing
+            tells when they are done with the update).
+        """
+        return await self._turn(lambda: self.fake.say(self.user, self.chat, text), until)
+
+    async def press(self, title: str, *, until: str = "") -> str:
         """Press the button ``title`` on the latest message of the bot that has it."""
         for message in reversed(list(self.fake.messages.values())):
             if message["chat"]["id"] != self.chat or message["from"].get("is_bot") is not True:
                 continue
             if title in buttons(message):
-                return await self._turn(lambda m=message: self.fake.press(self.user, m, title))
+                return await self._turn(
+                    lambda m=message: self.fake.press(self.user, m, title), until
+                )
         msg = f"no button {title!r} in chat {self.chat}: {self.text}"
         raise AssertionError(msg)
 
@@ -161,10 +167,14 @@ class TelegramResident:
             lambda: self.fake.share_contact(self.user, self.chat, phone=phone, owner=owner)
         )
 
-    async def _turn(self, act: Callable[[], Awaitable[dict[str, Any]]]) -> str:
+    async def _turn(self, act: Callable[[], Awaitable[dict[str, Any]]], until: str = "") -> str:
         mark, sent = len(self.fake.calls), len(self.fake.updates)
         await act()
-        await self.handled.wait(self.fake.updates[sent]["update_id"])
+        if self.handled is not None:
+            await self.handled.wait(self.fake.updates[sent]["update_id"])
+        if until:
+            await self.fake.wait_for(lambda c: c.chat_id == self.chat and c.status == 200
+                                     and until in html.unescape(c.text), after=mark)  # fmt: skip
         self.last = [c for c in self.fake.sent_to(self.chat, after=mark) if c.status == 200]
         return self.text
 

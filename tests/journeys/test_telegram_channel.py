@@ -5,9 +5,12 @@ proof of the phone, Telegram's flood control, the commands that register the web
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 import secrets
+import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,10 +28,12 @@ from sqlalchemy import select
 from bot.channels.telegram import UPDATE_TYPES
 from bot.channels.telegram_retry import MAX_WAIT, RetryAfter
 from bot.storage import make_storage
-from nlu import NluEngine
+from jiuzhu import clock
+from nlu import LocalNlu, NluEngine
 from store.demo.fixtures import fixture_by_story
 from store.models import IdentityAttempt, Transcript
 from templates import texts
+from tests.conftest import POSTGRES_URL, TEST_SECRET
 from tests.fakes.telegram_api import FakeTelegram, user
 from tests.journeys.conftest import demo_database, story_ids
 from tests.journeys.telegram import (
@@ -155,40 +160,108 @@ async def test_the_same_update_twice_gets_one_reply(
     assert len(welcomes(fake, resident.chat)) == 1
 
 
+class Served:
+    """A ``jiuzhu serve --telegram`` process in webhook mode; its log lines as they come."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, port: int) -> None:
+        self.proc, self.port, self.lines = proc, port, list[str]()
+        self.webhook_url = f"http://127.0.0.1:{port}/webhooks/telegram"
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc.stderr is not None
+        async for line in self.proc.stderr:
+            self.lines.append(line.decode())
+
+    async def ready(self) -> None:
+        async with ClientSession() as http:
+            for _ in range(600):
+                with contextlib.suppress(OSError):
+                    async with http.get(f"http://127.0.0.1:{self.port}/healthz") as response:
+                        if response.status == 200:
+                            return
+                await asyncio.sleep(0.1)
+        raise AssertionError("".join(self.lines[-20:]))
+
+    async def logged(self, words: str) -> None:
+        for _ in range(300):
+            if any(words in line for line in self.lines):
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"{words!r} not logged: {''.join(self.lines[-20:])}")
+
+    async def stop(self) -> int:
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.proc.wait(), 30)
+        await self._reader
+        return self.proc.returncode or 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _serve_telegram(fake: FakeTelegram, env: dict[str, str]) -> Served:
+    port = _free_port()
+    ours = ("JIUZHU_TELEGRAM", "JIUZHU_BOT")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "jiuzhu", "serve", "--telegram", "--port", str(port), cwd=ROOT,
+        env={**base, **env, "JIUZHU_BOT_TOKEN": fake.token, "JIUZHU_TELEGRAM_API_BASE": fake.base,
+             "JIUZHU_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/webhooks/telegram",
+             "JIUZHU_TELEGRAM_WEBHOOK_SECRET": SECRET},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    return Served(proc, port)
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
-async def test_two_workers_sharing_redis_answer_a_duplicate_once_and_continue_each_others_turns(
-    tmp_path: Path, nlu_engine: NluEngine, fake: FakeTelegram, handled: Handled,
-    resident: TelegramResident, ids: tuple[int, int],
+@pytest.mark.slow
+async def test_two_serve_processes_sharing_redis_answer_a_duplicate_once_and_share_turns(
+    tmp_path: Path, nlu_engine: NluEngine, fake: FakeTelegram, ids: tuple[int, int],
 ) -> None:  # fmt: skip
-    await nlu_engine.parse("你好")
-    settings = on_telegram(demo_database("postgres", tmp_path), fake, redis_url=REDIS_URL)
+    assert isinstance(nlu_engine, LocalNlu)
+    await nlu_engine.parse("你好")  # its model is on disk: the processes load it, not train
+    settings = demo_database("postgres", tmp_path)
+    env = {"JIUZHU_DATABASE_URL": POSTGRES_URL, "JIUZHU_SECRET_KEY": TEST_SECRET,
+           "JIUZHU_REDIS_URL": REDIS_URL, "JIUZHU_DATA_DIR": str(nlu_engine.model_dir.parent),
+           "JIUZHU_TODAY": clock.today().isoformat()}  # fmt: skip
+    assert settings.database_url == POSTGRES_URL
+    workers = [await _serve_telegram(fake, env) for _ in range(2)]
+    resident = TelegramResident(fake, user(ids[1], "阿玲"), handled=None)
     try:
-        async with (
-            telegram_worker(settings, nlu_engine, handled, webhook=True) as first,
-            telegram_worker(settings, nlu_engine, handled, webhook=True) as second,
-        ):
-            assert fake.webhook is not None and fake.webhook["url"] == second.webhook_url
-            assert WELCOME in await resident.say("/start")  # Telegram posts to the second
-            # Telegram thinks the first POST was lost and posts it again, to the first worker.
-            again = fake.updates[-1]
-            mark = len(fake.calls)
-            assert await fake.deliver(again, url=first.webhook_url) == 200
-            await handled.wait(again["update_id"], count=2)
-            assert fake.calls[mark:] == []
-            assert len(welcomes(fake, resident.chat)) == 1
+        for worker in workers:
+            await worker.ready()
+        first, second = workers
+        fake.webhook = {"url": second.webhook_url, "secret_token": SECRET}
+        assert WELCOME in await resident.say("/start", until=WELCOME)
+        # Telegram thinks the POST was lost and posts the update again, to the other worker.
+        again = fake.updates[-1]
+        mark = len(fake.calls)
+        assert await fake.deliver(again, url=first.webhook_url) == 200
+        await first.logged(f"update {again['update_id']} was delivered again")
+        assert fake.calls[mark:] == []
+        assert len(welcomes(fake, resident.chat)) == 1
 
-            # The conversation goes on, its turns alternating between the workers.
-            fake.webhook["url"] = first.webhook_url
-            assert "身份证" in await resident.press("查看我的待遇")
-            fake.webhook["url"] = second.webhook_url
-            await resident.say(story_ids("A")[0])
-            fake.webhook["url"] = first.webhook_url
-            listing = await resident.say(resident.demo_code())
-            assert "幸福清单" in listing and "每月合计：817 元" in listing
-            assert fake.webhook_answers and set(fake.webhook_answers) == {200}
+        # The conversation goes on, its turns alternating between the processes.
+        fake.webhook["url"] = first.webhook_url
+        assert "身份证" in await resident.press("查看我的待遇", until="身份证")
+        fake.webhook["url"] = second.webhook_url
+        await resident.say(story_ids("A")[0], until="本次验证码")
+        fake.webhook["url"] = first.webhook_url
+        listing = await resident.say(resident.demo_code(), until="每月合计")
+        assert "幸福清单" in listing and "每月合计：817 元" in listing
+        assert set(fake.webhook_answers) == {200}
     finally:
+        codes = [await worker.stop() for worker in workers]
         await _forget(ids)
+    assert codes == [0, 0], [worker.lines[-5:] for worker in workers]
+    for worker in workers:
+        assert not any("Traceback" in line for line in worker.lines)
 
 
 async def _forget(ids: tuple[int, int]) -> None:
