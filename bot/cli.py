@@ -80,11 +80,13 @@ def register(app: typer.Typer) -> None:
     def set_webhook() -> None:
         """Register JIUZHU_TELEGRAM_WEBHOOK_URL with its secret (JIUZHU_TELEGRAM_WEBHOOK_SECRET)
         at Telegram, so updates are posted to `serve --telegram` instead of polled."""
-        from bot.channels import telegram_webhook
+        from bot.channels.telegram import UPDATE_TYPES
+        from bot.channels.telegram_webhook import set_webhook as register
 
-        url = asyncio.run(_with_bot(lambda bot, settings: telegram_webhook.set_webhook(
-            bot, settings, list(_update_types()))))  # fmt: skip
-        typer.echo(f"Telegram posts updates to {url}")
+        async def call(bot, settings):  # (Bot, Settings) -> the URL registered
+            return await register(bot, settings, list(UPDATE_TYPES))
+
+        typer.echo(f"Telegram posts updates to {asyncio.run(_with_bot(call))}")
 
     @telegram_app.command("delete-webhook")
     def delete_webhook() -> None:
@@ -93,12 +95,6 @@ def register(app: typer.Typer) -> None:
 
         asyncio.run(_with_bot(lambda bot, _: telegram_webhook.delete_webhook(bot)))
         typer.echo("webhook deleted: updates wait for long polling")
-
-
-def _update_types() -> tuple[str, ...]:
-    from bot.channels.telegram import UPDATE_TYPES
-
-    return UPDATE_TYPES
 
 
 async def _with_bot(call):  # (bot, settings) -> awaitable; what it returns

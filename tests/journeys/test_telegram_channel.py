@@ -441,3 +441,30 @@ async def test_set_webhook_without_a_good_url_or_secret_is_one_line(
     assert code == 1
     assert said.strip().splitlines()[-1].startswith(expected), said
     assert fake.webhook is None
+
+
+@pytest.mark.redis
+async def test_with_redis_one_chat_is_handled_by_one_worker_at_a_time(
+    ids: tuple[int, int],
+) -> None:
+    from bot.channels.telegram import chat_isolation
+
+    storages = [make_storage(REDIS_URL), make_storage(REDIS_URL)]  # two workers' clients
+    first, second = (chat_isolation(s) for s in storages)
+    chat = StorageKey(bot_id=ids[0], chat_id=ids[1], user_id=ids[1])
+    other = StorageKey(bot_id=ids[0], chat_id=ids[1] + 1, user_id=ids[1] + 1)
+    try:
+        async with first.lock(chat):
+            with pytest.raises(TimeoutError):  # the same chat waits for the first worker
+                await asyncio.wait_for(_hold(second, chat), 0.5)
+            await asyncio.wait_for(_hold(second, other), 10)  # another chat does not
+        await asyncio.wait_for(_hold(second, chat), 10)  # and then it is this one's turn
+    finally:
+        for storage in storages:
+            await storage.close()
+        await _forget(ids)
+
+
+async def _hold(isolation: Any, key: StorageKey) -> None:
+    async with isolation.lock(key):
+        pass
