@@ -25,12 +25,15 @@ from aiogram.fsm.storage.base import StorageKey
 from aiohttp import ClientSession
 from sqlalchemy import select
 
-from bot.channels.telegram import UPDATE_TYPES
+from bot.channels.push import TelegramPusher
+from bot.channels.telegram import UPDATE_TYPES, make_bot
 from bot.channels.telegram_retry import MAX_WAIT, RetryAfter
 from bot.storage import make_storage
 from jiuzhu import clock
 from nlu import LocalNlu, NluEngine
+from staff.relay import Attachment, Delivery
 from store.demo.fixtures import fixture_by_story
+from store.identity import MAX_REQUESTS_PER_SENDER
 from store.models import IdentityAttempt, Transcript
 from templates import texts
 from tests.conftest import POSTGRES_URL, TEST_SECRET
@@ -468,3 +471,63 @@ async def test_with_redis_one_chat_is_handled_by_one_worker_at_a_time(
 async def _hold(isolation: Any, key: StorageKey) -> None:
     async with isolation.lock(key):
         pass
+
+
+async def test_a_push_waits_out_flood_control_too(fake: FakeTelegram) -> None:
+    from jiuzhu.settings import Settings
+
+    bot = make_bot(Settings(bot_token=fake.token, telegram_api_base=fake.base))
+    pdf = Attachment("核查报告-P1.pdf", "application/pdf", b"%PDF-1.7 notice")
+    try:
+        fake.flood("sendMessage", 1)
+        fake.flood("sendDocument", 1)
+        delivery = Delivery(1, "telegram", "5001", "【3号工作人员】您好", attachments=[pdf])
+        await TelegramPusher(bot).push(delivery)
+    finally:
+        await bot.session.close()
+    assert [(c.method, c.status) for c in fake.calls] == [
+        ("sendMessage", 429), ("sendMessage", 200), ("sendDocument", 429), ("sendDocument", 200),
+    ]
+    assert list(fake.calls[3].files.values()) == [("核查报告-P1.pdf", b"%PDF-1.7 notice")]
+
+
+async def test_after_a_lockout_the_own_contact_still_signs_in(
+    polling_worker: Worker, resident: TelegramResident
+) -> None:
+    applicant = fixture_by_story("A").members[0]
+    assert applicant.phone
+    await resident.say("/start")
+    await resident.press("查看我的待遇")
+    await resident.say(applicant.id_number)
+    for _ in range(MAX_REQUESTS_PER_SENDER - 1):
+        assert "本次验证码" in await resident.press("重新发送验证码")
+    locked = await resident.press("重新发送验证码")
+    assert "本次验证码" not in locked and "分享我的手机号" in locked
+    share = [c for c in resident.last if "keyboard" in (c.params.get("reply_markup") or {})]
+    assert share[-1].params["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    shared = await resident.share_contact(applicant.phone)
+    assert "身份确认成功" in shared and "每月合计：817 元" in shared
+
+
+def test_the_old_setting_names_still_work_and_are_reported_deprecated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jiuzhu.settings import Settings, deprecated_in_use
+
+    old = {"JIUZHU_TELEGRAM_TOKEN": "1:old", "JIUZHU_TELEGRAM_API_URL": "http://127.0.0.1:1"}
+    for name, value in old.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("JIUZHU_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("JIUZHU_TELEGRAM_API_BASE", raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.bot_token is not None and settings.bot_token.get_secret_value() == "1:old"
+    assert settings.telegram_api_base == "http://127.0.0.1:1"
+    assert deprecated_in_use() == [
+        "JIUZHU_TELEGRAM_TOKEN is deprecated: set JIUZHU_BOT_TOKEN instead",
+        "JIUZHU_TELEGRAM_API_URL is deprecated: set JIUZHU_TELEGRAM_API_BASE instead",
+    ]
+    monkeypatch.setenv("JIUZHU_BOT_TOKEN", "2:new")  # the new name wins, nothing reported
+    assert Settings(_env_file=None).bot_token.get_secret_value() == "2:new"  # type: ignore[union-attr]
+    assert deprecated_in_use() == [
+        "JIUZHU_TELEGRAM_API_URL is deprecated: set JIUZHU_TELEGRAM_API_BASE instead"
+    ]
