@@ -197,10 +197,7 @@ async def _request_code(turn: Turn, person: Person | None) -> None:
     except TooManyAttempts as e:
         await _too_many(turn, e)
         if turn.on_telegram:  # the way in the lockout names: the person's own contact
-            await turn.state.update_data(pending_person_id=person.id if person else None,
-                                         pending_person_hash=None, code_expires=None)  # fmt: skip
-            await turn.state.set_state(SignIn.code)
-            await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
+            await _offer_contact(turn, person)
         return
     await turn.state.update_data(
         pending_person_id=person.id if person else None,
@@ -214,6 +211,17 @@ async def _request_code(turn: Turn, person: Person | None) -> None:
         await turn.reply("signin-demo-code", code=sent.code)
     if turn.on_telegram:
         await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
+
+
+async def _offer_contact(turn: Turn, person: Person | None) -> None:
+    """Wait for a contact proving ``person``'s phone (a code already sent still works)."""
+    person_id = person.id if person else None
+    if (await turn.data()).get("pending_person_id") != person_id:
+        # Another ID number: no code of this conversation was sent to them.
+        await turn.state.update_data(pending_person_id=person_id, pending_person_hash=None,
+                                     code_expires=None)  # fmt: skip
+    await turn.state.set_state(SignIn.code)
+    await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
 
 
 def code_in(text: str) -> str | None:

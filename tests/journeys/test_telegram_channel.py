@@ -491,8 +491,9 @@ async def test_a_push_waits_out_flood_control_too(fake: FakeTelegram) -> None:
     assert list(fake.calls[3].files.values()) == [("核查报告-P1.pdf", b"%PDF-1.7 notice")]
 
 
-async def test_after_a_lockout_the_own_contact_still_signs_in(
-    polling_worker: Worker, resident: TelegramResident
+@pytest.mark.parametrize("proof", ["contact", "code already sent"])
+async def test_after_a_lockout_the_own_contact_or_a_code_sent_still_signs_in(
+    polling_worker: Worker, resident: TelegramResident, proof: str
 ) -> None:
     applicant = fixture_by_story("A").members[0]
     assert applicant.phone
@@ -501,12 +502,16 @@ async def test_after_a_lockout_the_own_contact_still_signs_in(
     await resident.say(applicant.id_number)
     for _ in range(MAX_REQUESTS_PER_SENDER - 1):
         assert "本次验证码" in await resident.press("重新发送验证码")
+    code = resident.demo_code()
     locked = await resident.press("重新发送验证码")
     assert "本次验证码" not in locked and "分享我的手机号" in locked
     share = [c for c in resident.last if "keyboard" in (c.params.get("reply_markup") or {})]
     assert share[-1].params["reply_markup"]["keyboard"][0][0]["request_contact"] is True
-    shared = await resident.share_contact(applicant.phone)
-    assert "身份确认成功" in shared and "每月合计：817 元" in shared
+    if proof == "contact":
+        signed_in = await resident.share_contact(applicant.phone)
+    else:
+        signed_in = await resident.say(code)
+    assert "身份确认成功" in signed_in and "每月合计：817 元" in signed_in
 
 
 def test_the_old_setting_names_still_work_and_are_reported_deprecated(
