@@ -27,11 +27,16 @@ from store.crypto import vault
 
 
 def build_server(
-    ctx: AppContext, *, pushers: Mapping[str, Pusher] | None = None
+    ctx: AppContext,
+    *,
+    pushers: Mapping[str, Pusher] | None = None,
+    open_paths: tuple[str, ...] = (),
 ) -> web.Application:
     """The served application; closing it closes the pushers it made (not ``ctx``).
 
     :param pushers: extra or replacement pushers by channel (tests, the Telegram bot).
+    :param open_paths: more paths with their own authentication, exempt from the REST token
+        (the Telegram webhook, which checks its secret header).
     """
     settings = ctx.settings
     token = settings.rest_token.get_secret_value() if settings.rest_token else None
@@ -51,8 +56,9 @@ def build_server(
 
     app = build_rest_app(
         Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness,
-        documents=documents, open_prefixes=("/staff/",), public_url=settings.public_url,
-        cors_origins=parse_origins(settings.cors_origins), callback=callback,
+        documents=documents, open_prefixes=("/staff/", *open_paths),
+        public_url=settings.public_url, cors_origins=parse_origins(settings.cors_origins),
+        callback=callback,
     )  # fmt: skip
     if callback is not None:
         app.on_cleanup.append(close_poster)

@@ -18,11 +18,18 @@
                          browser; ``*`` any origin (never with credentials); empty: none.
 ``JIUZHU_HANDOFF_WAIT_MINUTES``  a resident waiting this long for a person is told the expected
                          wait and offered a call-back (default 10 [A]).
-``JIUZHU_TELEGRAM_TOKEN``  the bot's token: ``jiuzhu telegram`` runs the dialogue on Telegram.
+``JIUZHU_BOT_TOKEN``     the Telegram bot's token: ``jiuzhu serve --telegram`` runs the dialogue
+                         on Telegram (``JIUZHU_TELEGRAM_TOKEN``: the deprecated old name).
+``JIUZHU_TELEGRAM_API_BASE``  another Bot API server's base URL, e.g. a self-hosted
+                         ``telegram-bot-api`` (empty: Telegram's own; ``JIUZHU_TELEGRAM_API_URL``:
+                         the deprecated old name).
+``JIUZHU_TELEGRAM_WEBHOOK_URL``  the public HTTPS URL Telegram posts updates to; set: webhook mode
+                         (the served app answers on this URL's path), empty: long polling.
+``JIUZHU_TELEGRAM_WEBHOOK_SECRET``  the webhook's ``secret_token`` (1-256 of ``A-Za-z0-9_-``),
+                         required with a webhook URL; an update without it is refused (401).
 ``JIUZHU_TELEGRAM_STAFF_CHAT_ID``  the staff group's chat id (``-100...``): each new case is
                          posted there as a masked card with take/close buttons; unset: no group.
 ``JIUZHU_TELEGRAM_STAFF_REGION``  region-code prefix of the cases that group sees (default 44).
-``JIUZHU_TELEGRAM_API_URL``  a self-hosted Bot API server's base URL (empty: Telegram's own).
 ``JIUZHU_STAFF_COOKIE_SECURE``  staff session cookie only over HTTPS (default: on in production).
 ``JIUZHU_SMS_PROVIDER``  who sends the texts of ``sms_outbox`` (:mod:`sms`): ``demo`` (default
                          outside production: only logs, the phone masked) or ``aliyun`` (Alibaba
@@ -38,12 +45,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -54,7 +62,9 @@ from jiuzhu.errors import ConfigError
 class Settings(BaseSettings):
     """All settings of one jiuzhu process. See the module docstring for each variable."""
 
-    model_config = SettingsConfigDict(env_prefix="JIUZHU_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="JIUZHU_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     env: Literal["demo", "production"] = "demo"
     data_dir: Path = Path("var")
@@ -63,10 +73,16 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     rest_token: SecretStr | None = None
     identity_assertion_key: SecretStr | None = None
-    telegram_token: SecretStr | None = None
+    bot_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("JIUZHU_BOT_TOKEN", "JIUZHU_TELEGRAM_TOKEN")
+    )
     telegram_staff_chat_id: int | None = None
     telegram_staff_region: str = "44"
-    telegram_api_url: str = ""
+    telegram_api_base: str = Field(
+        "", validation_alias=AliasChoices("JIUZHU_TELEGRAM_API_BASE", "JIUZHU_TELEGRAM_API_URL")
+    )
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: SecretStr | None = None
     nlu_engine: Literal["local", "rasa"] = "local"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
@@ -131,6 +147,19 @@ class Settings(BaseSettings):
             msg = "JIUZHU_SECRET_KEY must be set in production"
             raise ConfigError(msg)
         return _key_file(self.data_dir / "secret.key")
+
+
+DEPRECATED_NAMES = {
+    "JIUZHU_TELEGRAM_TOKEN": "JIUZHU_BOT_TOKEN",
+    "JIUZHU_TELEGRAM_API_URL": "JIUZHU_TELEGRAM_API_BASE",
+}
+"""Old variable → its new name; the old one is still read when the new one is not set."""
+
+
+def deprecated_in_use(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """One warning line for each deprecated variable set without its new name."""
+    return [f"{old} is deprecated: set {new} instead" for old, new in DEPRECATED_NAMES.items()
+            if old in environ and new not in environ]  # fmt: skip
 
 
 def _with_driver(url: URL, drivers: dict[str, str]) -> URL:

@@ -91,7 +91,7 @@ async def _on_telegram(backend: str, tmp_path: Path, nlu: NluEngine) -> AsyncIte
     fake = FakeTelegram()
     await fake.start()
     settings = demo_database(backend, tmp_path).model_copy(update={
-        "telegram_token": SecretStr(TOKEN), "telegram_api_url": fake.base,
+        "bot_token": SecretStr(TOKEN), "telegram_api_base": fake.base,
         "telegram_staff_chat_id": STAFF_CHAT,
     })  # fmt: skip
     bot = make_bot(settings)
@@ -420,7 +420,7 @@ async def test_jiuzhu_telegram_polls_answers_and_stops_on_sigterm(tmp_path: Path
     fake = FakeTelegram()
     await fake.start()
     env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": "",
-           "JIUZHU_TELEGRAM_TOKEN": TOKEN, "JIUZHU_TELEGRAM_API_URL": fake.base,
+           "JIUZHU_BOT_TOKEN": TOKEN, "JIUZHU_TELEGRAM_API_BASE": fake.base,
            "JIUZHU_PORT": "0"}  # fmt: skip
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "jiuzhu", "telegram", cwd=ROOT, env=env,
@@ -444,15 +444,16 @@ async def test_jiuzhu_telegram_polls_answers_and_stops_on_sigterm(tmp_path: Path
 
 
 @pytest.mark.parametrize(("env", "expected"), [
-    ({}, "JIUZHU_TELEGRAM_TOKEN must be set"),
-    ({"JIUZHU_TELEGRAM_TOKEN": "123456:wrong"}, "JIUZHU_TELEGRAM_TOKEN was refused by Telegram"),
+    ({}, "JIUZHU_BOT_TOKEN must be set"),
+    ({"JIUZHU_TELEGRAM_TOKEN": "123456:wrong"}, "JIUZHU_BOT_TOKEN was refused by Telegram"),
 ])  # fmt: skip
 async def test_jiuzhu_telegram_without_a_good_token_is_one_line(
     tmp_path: Path, env: dict[str, str], expected: str
 ) -> None:
     fake = FakeTelegram()
     await fake.start()
-    base = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_TELEGRAM")}
+    ours = ("JIUZHU_TELEGRAM", "JIUZHU_BOT")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "jiuzhu", "telegram", cwd=ROOT,
         env={**base, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": "",
