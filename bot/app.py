@@ -91,9 +91,11 @@ async def create_app_context(
     :param throttle: rate-limit each sender (off for the terminal: one local person).
     :param services: extra or replacement ``workflow_data`` (tests inject fakes here).
     :returns: an :class:`AppContext`; call :meth:`AppContext.close` when done.
+    :raises store.migrate.SchemaError: the database is not at this version's schema (run
+        ``jiuzhu db upgrade``: workers never migrate).
     """
     stack = AsyncExitStack()
-    storage = make_storage(settings.redis_url)
+    storage = make_storage(settings.redis_url, settings.redis_prefix)
     stack.push_async_callback(storage.close)
     workflow_data: dict[str, Any] = {"settings": settings}
     if "sessionmaker" not in services:

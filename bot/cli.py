@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
         if settings.env == "production" and settings.rest_token is None:
             msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
             raise ConfigError(msg)
+        _require_schema(settings)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         web.run_app(
             _rest_app(),
@@ -66,8 +67,16 @@ def register(app: typer.Typer) -> None:
         if settings.env == "production" and settings.rest_token is None:
             msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
             raise ConfigError(msg)
+        _require_schema(settings)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
+
+
+def _require_schema(settings: object) -> None:
+    """Refuse an old or missing schema before logging starts: the refusal is the one line."""
+    from store.migrate import require_current
+
+    require_current(settings)  # type: ignore[arg-type]
 
 
 async def _chat(sender: str) -> None:

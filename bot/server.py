@@ -3,7 +3,8 @@
 ``build_server(ctx)`` wires one :class:`~bot.app.AppContext` into one aiohttp application:
 the Rasa-compatible webhook and document downloads (:mod:`bot.channels.rest`), the staff
 app (:mod:`staff.web`) with the pushers that deliver a caseworker's message at once
-(:mod:`bot.channels.push`), and the readiness probes.
+(:mod:`bot.channels.push`), the readiness probes, and ``GET /metrics`` (:mod:`bot.metrics`:
+outside the REST token, behind ``JIUZHU_METRICS_TOKEN`` when set).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.app import AppContext
 from bot.channels.gateway import Gateway
 from bot.channels.push import RestCallbackPusher
 from bot.channels.rest import DocumentStore, build_rest_app
+from bot.metrics import METRICS_PATH, metrics_handler
 from staff.relay import Pusher
 from staff.web import build_staff_app
 from staff.web.keys import PUSHERS
@@ -33,8 +35,10 @@ def build_server(
     documents = DocumentStore()
     app = build_rest_app(
         Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness,
-        documents=documents, open_prefixes=("/staff/",),
+        documents=documents, open_prefixes=("/staff/", METRICS_PATH),
     )  # fmt: skip
+    scrape = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.router.add_get(METRICS_PATH, metrics_handler(scrape))
     chosen: dict[str, Pusher] = {}
     if settings.rest_callback_url:
         callback = RestCallbackPusher(settings.rest_callback_url, documents, token)
