@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from jiuzhu.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # senders are hashed by the gateway
 
@@ -72,11 +76,14 @@ def register(app: typer.Typer) -> None:
         asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
 
 
-def _require_schema(settings: object) -> None:
-    """Refuse an old or missing schema before logging starts: the refusal is the one line."""
+def _require_schema(settings: Settings) -> None:
+    """Refuse an old or missing schema before logging starts: the refusal is the one line.
+
+    :raises store.migrate.SchemaError: not at this version's schema (``jiuzhu db upgrade``).
+    """
     from store.migrate import require_current
 
-    require_current(settings)  # type: ignore[arg-type]
+    require_current(settings)
 
 
 async def _chat(sender: str) -> None:

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections import OrderedDict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from jiuzhu.errors import ConfigError
 from store.crypto import vault
 
 if TYPE_CHECKING:
     from bot.channels.gateway import Reply
+
+log = logging.getLogger(__name__)
 
 KEEP_REPLIES = timedelta(hours=24)
 """[A] How long the replies to a message id are kept for a retry: a client that retries a
@@ -67,16 +71,22 @@ class RedisDelivered:
 
     :param redis: a ``redis.asyncio.Redis`` client.
     :param ttl: seconds the replies are kept (:data:`KEEP_REPLIES`).
-    :raises store.crypto.ConfigError: (on ``get``) a value stored under another secret key.
     """
 
     def __init__(self, redis: Any, ttl: int = int(KEEP_REPLIES.total_seconds())) -> None:
         self.redis, self.ttl = redis, ttl
 
     async def get(self, key: str) -> list[Reply] | None:
-        """The replies another (or this) worker stored for ``key``, or None."""
+        """The replies another (or this) worker stored for ``key``, or None (also for replies
+        stored under another secret key: after a key change a retry is simply handled)."""
         blob = await self.redis.get(key)
-        return None if blob is None else loads(vault().decrypt(blob))
+        if blob is None:
+            return None
+        try:
+            return loads(vault().decrypt(blob))
+        except ConfigError:
+            log.warning("replies kept for a retry were stored under another secret key")
+            return None
 
     async def put(self, key: str, replies: list[Reply]) -> None:
         """Store ``replies`` encrypted, expiring after ``ttl`` seconds."""

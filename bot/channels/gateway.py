@@ -28,6 +28,7 @@ import html
 import itertools
 import logging
 import re
+import secrets
 import time
 from typing import Any, NotRequired, TypedDict
 
@@ -140,7 +141,9 @@ class Gateway:
         self.session = session or CaptureSession()
         self.bot: Bot = self.session.make_bot()
         self.l10n: Texts = texts("bot")
-        self._update_ids = itertools.count(1)
+        # From a random point, as the capture session's message ids: two workers' updates
+        # of one chat never share an id (anything that dedupes updates would drop one).
+        self._update_ids = itertools.count((secrets.randbits(31) << 20) + 1)
         redis = getattr(dispatcher.storage, "redis", None)
         self._locks: Locks = locks or (KeyedLocks() if redis is None else RedisLocks(redis))
         self._delivered: Delivered = delivered or (
