@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from jiuzhu.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # senders are hashed by the gateway
 
@@ -51,6 +55,7 @@ def register(app: typer.Typer) -> None:
 
         settings = get_settings()
         preflight(settings, host=host or settings.host)
+        _require_schema(settings)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         web.run_app(
             _rest_app(),
@@ -122,8 +127,19 @@ def _serve_telegram(host: str | None, port: int | None) -> None:
     if settings.bot_token is None:
         raise ConfigError(NO_TOKEN)
     preflight(settings, host=host or settings.host)
+    _require_schema(settings)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
+
+
+def _require_schema(settings: Settings) -> None:
+    """Refuse an old or missing schema before logging starts: the refusal is the one line.
+
+    :raises store.migrate.SchemaError: not at this version's schema (``jiuzhu db upgrade``).
+    """
+    from store.migrate import require_current
+
+    require_current(settings)
 
 
 async def _chat(sender: str) -> None:

@@ -3,9 +3,11 @@
 ``build_server(ctx)`` wires one :class:`~bot.app.AppContext` into one aiohttp application:
 the Rasa-compatible webhooks and document downloads (:mod:`bot.channels.rest`), the staff
 app (:mod:`staff.web`) with the pushers that deliver a caseworker's message at once
-(:mod:`bot.channels.push`), and the readiness probes. With ``JIUZHU_REST_CALLBACK_URL`` set,
-Rasa's callback channel is on, and what staff write to REST and callback residents is
-POSTed there; with ``JIUZHU_REDIS_URL`` documents wait in Redis, so any worker serves them.
+(:mod:`bot.channels.push`), the readiness probes, and ``GET /metrics`` (:mod:`bot.metrics`:
+outside the REST token, behind ``JIUZHU_METRICS_TOKEN`` when set). With
+``JIUZHU_REST_CALLBACK_URL`` set, Rasa's callback channel is on, and what staff write to
+REST and callback residents is POSTed there; with ``JIUZHU_REDIS_URL`` documents wait in
+Redis, so any worker serves them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.channels.documents import DocumentStore
 from bot.channels.gateway import Gateway
 from bot.channels.push import CallbackPoster, RestCallbackPusher
 from bot.channels.rest import CallbackChannel, build_rest_app
+from bot.metrics import METRICS_PATH, metrics_handler
 from staff.relay import Pusher
 from staff.web import build_staff_app
 from staff.web.keys import PUSHERS
@@ -56,12 +59,14 @@ def build_server(
 
     app = build_rest_app(
         Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness,
-        documents=documents, open_prefixes=("/staff/", *open_paths),
+        documents=documents, open_prefixes=("/staff/", METRICS_PATH, *open_paths),
         public_url=settings.public_url, cors_origins=parse_origins(settings.cors_origins),
         callback=callback,
     )  # fmt: skip
     if callback is not None:
         app.on_cleanup.append(close_poster)
+    scrape = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.router.add_get(METRICS_PATH, metrics_handler(scrape))
     chosen.update(pushers or {})
     app[PUSHERS] = chosen  # the Telegram staff group pushes with these too
     sessionmaker = ctx.workflow_data["sessionmaker"]

@@ -3,7 +3,12 @@
 ``JIUZHU_DATABASE_URL``  SQLAlchemy URL; default SQLite file ``<data_dir>/jiuzhu.db``.
                          Plain ``sqlite:///`` and ``postgresql://`` URLs are accepted; the async
                          (aiosqlite / asyncpg) and sync (sqlite3 / psycopg) drivers are derived.
-``JIUZHU_REDIS_URL``     Redis for FSM state when several bot workers run (empty: in memory).
+``JIUZHU_REDIS_URL``     Redis for what a conversation keeps between turns when several workers
+                         run: FSM state, buttons shown, the per-sender lock, the replies by
+                         message id, rate-limit hits (empty: in this process's memory).
+``JIUZHU_REDIS_PREFIX``  first part of every jiuzhu key in that Redis (default ``jiuzhu``): two
+                         deployments (or test runs) can share one Redis.
+``JIUZHU_METRICS_TOKEN`` bearer token ``GET /metrics`` requires (empty: open; no personal data).
 ``JIUZHU_SECRET_KEY``    key material for encrypting personal data; the embedded default
                          generates ``<data_dir>/secret.key`` (mode 0600). Required in production.
 ``JIUZHU_DATA_DIR``      where the embedded default keeps its files (default ``./var``).
@@ -70,6 +75,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str = ""
+    redis_prefix: str = "jiuzhu"
+    metrics_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     rest_token: SecretStr | None = None
     identity_assertion_key: SecretStr | None = None

@@ -134,13 +134,14 @@ def handled() -> list[str]:
 
 @pytest.fixture
 def make_gateway(handled: list[str]) -> Callable[..., Gateway]:
-    """Build a Gateway over a fresh Dispatcher with the demo journey; kwargs go to
-    ``build_dispatcher`` (storage, throttling, idle, workflow data)."""
+    """Build a Gateway over a fresh Dispatcher with the demo journey; ``gateway`` holds the
+    Gateway's keywords (locks, delivered), the rest go to ``build_dispatcher`` (storage,
+    throttling, idle, workflow data)."""
 
-    def make(**kwargs: Any) -> Gateway:
+    def make(gateway: dict[str, Any] | None = None, **kwargs: Any) -> Gateway:
         kwargs.setdefault("greeter", lambda: "demo: hello from a service")
         dp = build_dispatcher(extra_routers=[make_demo_router(handled)], **kwargs)
-        return Gateway(dp, channel="rest")
+        return Gateway(dp, channel="rest", **(gateway or {}))
 
     return make
 

@@ -30,6 +30,7 @@ from bot.app import create_app_context
 from bot.channels.telegram import TelegramChannel, connect, make_bot
 from bot.middlewares.handoff import KEPT_ON_RETURN
 from bot.server import build_server
+from jiuzhu.settings import Settings
 from nlu import NluEngine
 from staff.accounts import account_named, link_telegram
 from staff.cases import Resident, open_case
@@ -37,6 +38,7 @@ from staff.telegram.board import Board
 from staff.telegram.notifier import CardNotifier
 from staff.web.keys import PUSHERS
 from store.demo.fixtures import fixture_by_story
+from store.migrate import upgrade
 from store.models import Case, CaseEvent, StaffAccess
 from store.session import transaction
 from templates import texts
@@ -417,6 +419,7 @@ async def _event_texts(tg: OnTelegram, case_id: int, kind: str, *, count: int) -
 
 @pytest.mark.slow
 async def test_jiuzhu_telegram_polls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    upgrade(Settings(data_dir=tmp_path))  # the deploy step: workers do not migrate
     fake = FakeTelegram()
     await fake.start()
     env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": "",
@@ -450,6 +453,7 @@ async def test_jiuzhu_telegram_polls_answers_and_stops_on_sigterm(tmp_path: Path
 async def test_jiuzhu_telegram_without_a_good_token_is_one_line(
     tmp_path: Path, env: dict[str, str], expected: str
 ) -> None:
+    upgrade(Settings(data_dir=tmp_path))  # the deploy step: workers do not migrate
     fake = FakeTelegram()
     await fake.start()
     ours = ("JIUZHU_TELEGRAM", "JIUZHU_BOT")
