@@ -3,7 +3,8 @@
 The locale is one of :data:`templates.LOCALES`. It is set, in increasing precedence, by
 Telegram's ``from_user.language_code`` on first contact, by the channel's metadata
 (``{"language": "en"}`` from the web page's switch or a REST integrator), by the language a
-message is written in, and by ``/language`` (:mod:`bot.routers.language`). ``/start``,
+message is written in, by a language asked for in words (``I do not speak Chinese``), and by
+``/language`` (:mod:`bot.routers.language`). ``/start``,
 ``/cancel``, ``/logout``, a long pause and a caseworker's return all keep it
 (:func:`clear_keeping_locale`, :data:`bot.middlewares.handoff.KEPT_ON_RETURN`).
 """
@@ -87,7 +88,6 @@ def written_in(text: str | None) -> str | None:
     return None
 
 
-
 _NOT_CHINESE = re.compile(
     r"\b(?:do\s*n[o']?t|can\s*n[o']?t|cannot|can't|no)\s+(?:speak|read|understand|know|write)"
     r"\s+(?:any\s+|much\s+)?(?:chinese|mandarin)\b",
@@ -99,8 +99,8 @@ _ENGLISH = re.compile(
     re.IGNORECASE,
 )
 _CHINESE = re.compile(
-    r"\b(?:in|speak|use|write|switch\s+to|change\s+to|talk)\s+(?:chinese|mandarin)\b"
-    r"|^\W*(?:chinese|中文)\W*(?:please)?\W*$|\bchinese\s+please\b|讲中文|说中文|用中文|讲普通话",
+    r"\b(?:speak|use|write|switch\s+to|change\s+to|talk|answer)(?:\s+to\s+me)?(?:\s+in)?"
+    r"\s+(?:chinese|mandarin)\b|\bin\s+chinese\s+please\b|^\W*(?:chinese|中文)\W*(?:please)?\W*$|\bchinese\s+please\b|讲中文|说中文|用中文|讲普通话",
     re.IGNORECASE,
 )
 

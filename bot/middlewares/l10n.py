@@ -39,12 +39,15 @@ class L10nMiddleware(BaseMiddleware):
         remembered = (await state.get_data()).get(LOCALE_KEY) if state is not None else None
         user: User | None = data.get("event_from_user")
         metadata = data.get("metadata")
-        locale = chosen_locale(
-            remembered,
-            language_code=user.language_code if user is not None else None,
-            metadata=metadata if isinstance(metadata, dict) else None,
-            text=_typed(event),
-        ) or self.default
+        locale = (
+            chosen_locale(
+                remembered,
+                language_code=user.language_code if user is not None else None,
+                metadata=metadata if isinstance(metadata, dict) else None,
+                text=_typed(event),
+            )
+            or self.default
+        )
         if state is not None and locale != (remembered or self.default):
             # Only a choice is stored: a resident who never chose reads the default.
             await state.update_data({LOCALE_KEY: locale})
