@@ -45,10 +45,10 @@ async def test_the_staff_side_speaks_english_to_an_english_resident(
         notice = await resident.say("ok")
         title = EN.t("notice-title-refusal-notice")
         assert EN.t("relay-notice", title=title).splitlines()[0] in notice
-        files = {r["document"]["mime_type"]: r["document"] for r in resident.last
-                 if r.get("document")}  # fmt: skip
+        # Rasa's "attachment" (an absolute link) with the file's details in "custom"
+        files = {m["custom"]["mime_type"]: m["custom"] for m in resident.last if "attachment" in m}
         assert sorted(files) == ["application/pdf", "text/html"]
-        async with resident.http.get(server.base + files["text/html"]["url"]) as r:
+        async with resident.http.get(files["text/html"]["url"]) as r:
             html = await r.text()
         assert 'lang="en"' in html and "Notice of non-acceptance" in html
         assert "2 homes, more than the 1 allowed" in html and "Administrative review" in html
