@@ -1,7 +1,9 @@
-"""What ``jiuzhu serve`` serves: the REST channel, and the staff console and API at ``/staff``.
+"""What ``jiuzhu serve`` serves: the REST channel, the web chat page at ``/``, and the staff
+console and API at ``/staff``.
 
 ``build_server(ctx)`` wires one :class:`~bot.app.AppContext` into one aiohttp application:
-the Rasa-compatible webhook and document downloads (:mod:`bot.channels.rest`), the staff
+the Rasa-compatible webhook and document downloads (:mod:`bot.channels.rest`), the web chat
+page and its API under ``/chat`` (:mod:`bot.channels.webchat`, pushed to at once), the staff
 app (:mod:`staff.web`) with the pushers that deliver a caseworker's message at once
 (:mod:`bot.channels.push`), and the readiness probes.
 """
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from bot.app import AppContext
+from bot.channels import webchat as web_chat
 from bot.channels.gateway import Gateway
 from bot.channels.push import RestCallbackPusher
 from bot.channels.rest import DocumentStore, build_rest_app
@@ -33,9 +36,15 @@ def build_server(
     documents = DocumentStore()
     app = build_rest_app(
         Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness,
-        documents=documents, open_prefixes=("/staff/",),
+        documents=documents, open_prefixes=("/staff/", web_chat.PREFIX + "/"),
     )  # fmt: skip
-    chosen: dict[str, Pusher] = {}
+    sessionmaker = ctx.workflow_data["sessionmaker"]
+    webchat = web_chat.WebChat(
+        Gateway(ctx.dispatcher, channel=web_chat.CHANNEL),
+        web_chat.WebSessions(settings.secret(), secure=settings.secure_cookies), sessionmaker,
+    )  # fmt: skip
+    webchat.mount(app)  # its own session cookie instead of the REST token
+    chosen: dict[str, Pusher] = {web_chat.CHANNEL: webchat.live}
     if settings.rest_callback_url:
         callback = RestCallbackPusher(settings.rest_callback_url, documents, token)
         chosen["rest"] = callback
@@ -46,6 +55,5 @@ def build_server(
         app.on_cleanup.append(close_callback)
     chosen.update(pushers or {})
     app[PUSHERS] = chosen  # the Telegram staff group pushes with these too
-    sessionmaker = ctx.workflow_data["sessionmaker"]
     app.add_subapp("/staff", build_staff_app(sessionmaker, settings, pushers=chosen))
     return app

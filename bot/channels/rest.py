@@ -41,7 +41,7 @@ from store.pii import mask_text
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
-PROBES = ("/healthz", "/readyz")  # for the orchestrator: no token, nothing personal
+PROBES = ("/", "/healthz", "/readyz")  # no token, nothing personal (/: the web chat page)
 DOCUMENTS_PATH = "/webhooks/rest/documents"
 MAX_BODY = 64 * 1024  # bytes: room for a 4096-character message in any encoding
 MAX_ID = 256  # characters of sender and message_id
