@@ -162,7 +162,7 @@ class WebChat:
     :param sessionmaker: the database, for the outbox of staff messages.
     :param documents: where documents wait for download (a new store by default).
     :param live: the open pages (the ``web`` pusher); a new registry by default.
-    :param poll_seconds: how often a stream looks in the outbox (:data:`POLL_SECONDS`).
+    :param poll_seconds: how often a stream looks in the outbox (default :data:`POLL_SECONDS`).
     """
 
     def __init__(
@@ -173,12 +173,12 @@ class WebChat:
         *,
         documents: DocumentStore | None = None,
         live: LivePages | None = None,
-        poll_seconds: float = POLL_SECONDS,
+        poll_seconds: float | None = None,
     ) -> None:
         self.gateway, self.sessions, self.sessionmaker = gateway, sessions, sessionmaker
         self.documents = documents or DocumentStore()
         self.live = live or LivePages()
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = poll_seconds or POLL_SECONDS
         self._pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(WEB_TEMPLATES), autoescape=True,
             undefined=jinja2.StrictUndefined,

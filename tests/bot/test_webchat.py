@@ -22,13 +22,14 @@ from aiogram.fsm.storage.base import StorageKey
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
+from bot.channels import webchat
 from bot.channels.capture import BOT_ID
 from bot.channels.gateway import chat_id_of
 from bot.channels.webchat import COOKIE, PAGE_TEXTS
 from bot.channels.webchat_live import LivePages, NoOpenPage
 from staff import relay
 from staff.relay import Delivery
-from store.models import Case
+from store.models import Case, CaseEvent, Outbound
 from store.session import transaction
 from templates import texts
 from tests.journeys.conftest import demo_database, nlu_engine, story_ids  # noqa: F401
@@ -127,47 +128,79 @@ async def _web_case(served: Served) -> int:
         )
 
 
-async def test_a_caseworker_message_appears_without_a_reload(
-    server: Served, staff_client: Any  # noqa: F811
-) -> None:
-    async with chromium_page(viewport=PHONE) as page:
-        await page.goto(server.base + "/")
-        await say(page, "/start")
-        await page.get_by_role("button", name="查看我的待遇").click()
-        await say(page, story_ids("A")[0])
-        await say(page, await demo_code(page))
-        await expect(log(page)).to_contain_text("幸福清单", timeout=LIVE)
-        await say(page, "转人工")
-        await expect(log(page)).to_contain_text("已通知工作人员", timeout=LIVE)
-        await page.evaluate("window.stillTheSamePage = true")
+async def _asks_for_a_person(page: Page, base: str) -> None:
+    """Story A's mother signs in on the page (via the happiness list) and asks for a person."""
+    await page.goto(base + "/")
+    await say(page, "/start")
+    await page.get_by_role("button", name="查看我的待遇").click()
+    await say(page, story_ids("A")[0])
+    await say(page, await demo_code(page))
+    await expect(log(page)).to_contain_text("幸福清单", timeout=LIVE)
+    await say(page, "转人工")
+    await expect(log(page)).to_contain_text("已通知工作人员", timeout=LIVE)
+    await page.evaluate("window.stillTheSamePage = true")
 
-        case_id = await _web_case(server)
-        caseworker: StaffClient = staff_client()
-        assert await caseworker.login("lianshan") == 200
-        assert (await caseworker.call("POST", f"/staff/api/cases/{case_id}/take"))[0] == 200
-        await expect(log(page)).to_contain_text("工作人员已接入", timeout=LIVE)
-        status, _ = await caseworker.call(
-            "POST", f"/staff/api/cases/{case_id}/messages", {"text": "您好，我是连山的社工。"}
-        )
-        assert status == 200
+
+@pytest.fixture
+async def server_without_poll(
+    tmp_path: Path, nlu_engine: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> AsyncIterator[Served]:
+    """The served app whose pages never poll the outbox: what they show was pushed."""
+    monkeypatch.setattr(webchat, "POLL_SECONDS", 3600.0)
+    async for served in _serve(demo_database("sqlite", tmp_path), nlu_engine):
+        yield served
+
+
+async def test_a_caseworkers_message_is_pushed_to_the_open_page(
+    server_without_poll: Served,
+) -> None:
+    served = server_without_poll
+    async with chromium_page(viewport=PHONE) as page:
+        await _asks_for_a_person(page, served.base)
+        case_id = await _web_case(served)
+        caseworker = StaffClient(served.base)
+        try:
+            assert await caseworker.login("lianshan") == 200
+            assert (await caseworker.call("POST", f"/staff/api/cases/{case_id}/take"))[0] == 200
+            await expect(log(page)).to_contain_text("工作人员已接入", timeout=LIVE)
+            status, _ = await caseworker.call(
+                "POST", f"/staff/api/cases/{case_id}/messages", {"text": "您好，我是连山的社工。"}
+            )
+            assert status == 200
+        finally:
+            await caseworker.close()
         staff_says = page.locator(".msg.staff", has_text="您好，我是连山的社工。")
         await expect(staff_says).to_be_visible(timeout=LIVE)
-
-        # Queued by another worker (committed, never pushed here): the page's poll finds it.
-        async with transaction(server.sessionmaker) as session:
-            case = await session.get(Case, case_id)
-            await relay.queue(session, case, "【测试】另一台服务器排队的消息", actor="staff:1")
-        await expect(log(page)).to_contain_text("另一台服务器排队的消息", timeout=LIVE)
         assert await page.evaluate("window.stillTheSamePage") is True  # never reloaded
         await shoot(page, "360-caseworker")
 
-        # The resident answers; the caseworker holds the chat, so the assistant stays silent.
+        # The resident answers the caseworker, who holds the chat: the assistant is silent.
         await say(page, "好的，谢谢")
+        await expect(page.locator(".msg.you", has_text="好的，谢谢")).to_be_visible()
+        async with served.sessionmaker() as session:
+            timeline = await session.scalars(
+                select(CaseEvent.text).where(CaseEvent.case_id == case_id)
+            )
+            assert "好的，谢谢" in list(timeline)
+
+
+async def test_a_message_queued_by_another_worker_is_found_by_the_pages_poll(
+    server: Served,  # noqa: F811
+) -> None:
+    async with chromium_page(viewport=PHONE) as page:
+        await _asks_for_a_person(page, server.base)
+        # Committed by another worker, never pushed here: only the page's poll can find it.
+        async with transaction(server.sessionmaker) as session:
+            case = await session.get(Case, await _web_case(server))
+            await relay.queue(session, case, "另一台服务器排队的消息", actor="staff:1")
+        staff_says = page.locator(".msg.staff", has_text="另一台服务器排队的消息")
+        await expect(staff_says).to_be_visible(timeout=LIVE)
+        assert await page.evaluate("window.stillTheSamePage") is True
         async with server.sessionmaker() as session:
             waiting = await session.scalar(
-                select(relay.Outbound.id).where(relay.Outbound.delivered_at.is_(None))
+                select(Outbound.id).where(Outbound.delivered_at.is_(None))
             )
-        assert waiting is None  # everything queued was shown once
+        assert waiting is None  # shown once, claimed
 
 
 async def test_keyboard_alone_reaches_the_input_and_the_buttons(server: Served) -> None:  # noqa: F811
@@ -371,7 +404,8 @@ async def test_the_language_switch_changes_the_page_and_tells_the_dialogue(
 def test_both_catalogues_have_the_page_texts() -> None:
     for locale in ("zh_CN", "en"):
         catalogue = texts("webchat", locale)
-        assert [k for k in (*PAGE_TEXTS, "document-link", "document-gone") if k not in catalogue] == []
+        wanted = (*PAGE_TEXTS, "document-link", "document-gone")
+        assert [key for key in wanted if key not in catalogue] == []
 
 
 async def test_a_push_without_an_open_page_waits_for_the_poll() -> None:
