@@ -229,6 +229,28 @@ async def test_keyboard_alone_reaches_the_input_and_the_buttons(server: Served) 
         await expect(box).to_have_value("第一行\n第二行")
 
 
+async def test_the_language_switch_relabels_the_page_without_a_reload(
+    server: Served,  # noqa: F811
+) -> None:
+    en = texts("webchat", "en")
+    async with chromium_page(viewport=PHONE) as page:
+        await page.goto(server.base + "/")
+        await page.evaluate("window.stillTheSamePage = true")
+        english = page.get_by_role("button", name="English")
+        await expect(english).to_have_attribute("aria-pressed", "false")
+        await english.click()
+        await expect(page.locator("html")).to_have_attribute("lang", "en", timeout=LIVE)
+        await expect(page.get_by_label(en.t("input-label"))).to_be_visible()
+        await expect(english).to_have_attribute("aria-pressed", "true")
+        await expect(page.get_by_role("button", name=en.t("send"), exact=True)).to_be_visible()
+        assert await page.evaluate("window.stillTheSamePage") is True
+        await shoot(page, "360-english")
+        await page.reload()  # remembered for this browser
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await page.get_by_role("button", name="中文").click()
+        await expect(page.get_by_label(ZH.t("input-label"))).to_be_visible(timeout=LIVE)
+
+
 # --- HTTP ------------------------------------------------------------------------------------
 
 
