@@ -270,9 +270,11 @@ class WebChat:
                     try:
                         await self._send(stream, sender, locale, [delivery])
                     except BaseException:
-                        done.set_exception(NoOpenPage())
+                        if not done.done():
+                            done.set_exception(NoOpenPage())
                         raise
-                    done.set_result(None)
+                    if not done.done():
+                        done.set_result(None)
                     await self._after_shown([delivery])
             except (ConnectionError, TimeoutError):
                 pass  # the page was closed or its network went away

@@ -11,6 +11,7 @@ conversation, cross-site POSTs are refused, ``GET /`` answers health checkers.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import aiohttp
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from playwright.async_api import Page, expect
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.channels import webchat
@@ -393,7 +395,8 @@ async def test_a_document_link_is_bound_to_its_conversation(
 async def test_the_root_answers_health_checkers_and_browsers(
     tmp_path: Path, nlu_engine: Any  # noqa: F811
 ) -> None:
-    settings = demo_database("sqlite", tmp_path).model_copy(update={"rest_token": "s3cret"})
+    token = {"rest_token": SecretStr("s3cret")}
+    settings = demo_database("sqlite", tmp_path).model_copy(update=token)
     async for served in _serve(settings, nlu_engine):
         async with aiohttp.ClientSession() as http:
             async with http.get(served.base + "/") as response:  # curl, a load balancer
@@ -430,14 +433,12 @@ def test_both_catalogues_have_the_page_texts() -> None:
         assert [key for key in wanted if key not in catalogue] == []
 
 
-async def test_a_push_without_an_open_page_waits_for_the_poll() -> None:
+async def test_a_push_returns_once_an_open_page_wrote_it_and_raises_without_one() -> None:
     live = LivePages(ack_timeout=1.0)
     delivery = Delivery(1, "web", "web-someone", "你好")
     with pytest.raises(NoOpenPage):
         await live.push(delivery)  # nobody here: push_pending releases it
     async with live.page("web-someone") as page:
-        import asyncio
-
         pushed = asyncio.create_task(live.push(delivery))
         item = await page.next(timeout=5)
         assert item is not None and item[0] == delivery

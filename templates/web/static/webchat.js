@@ -80,6 +80,7 @@
     group.setAttribute("aria-label", T["buttons-label"]);
     for (const b of buttons) {
       if (b.url) {
+        if (!/^https?:\/\//i.test(b.url)) continue; // only web links open from a choice
         const a = document.createElement("a");
         a.href = b.url;
         a.target = "_blank";
@@ -135,7 +136,10 @@
       failed = null;
       showMine(shown);
       if (typed) input.value = "";
-      if (group) group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      if (group) {
+        group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        input.focus({ preventScroll: true }); // the pressed button is gone from the Tab order
+      }
       setBusy(false);
       show(data.replies);
       answered(data);
