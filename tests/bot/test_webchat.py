@@ -36,7 +36,7 @@ from store.session import transaction
 from templates import texts
 from tests.journeys.conftest import demo_database, nlu_engine, story_ids  # noqa: F401
 from tests.staff.browser import chromium_page, screenshot
-from tests.staff.conftest import Served, StaffClient, _serve, server  # noqa: F401
+from tests.staff.conftest import Served, StaffClient, _serve, server, server_pg  # noqa: F401
 
 LIVE = 12_000
 """ms to wait for what the page's stream brings (pushed at once; polled every 4 s)."""
@@ -186,19 +186,25 @@ async def test_a_caseworkers_message_is_pushed_to_the_open_page(
             assert "好的，谢谢" in list(timeline)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def served(request: pytest.FixtureRequest) -> Served:
+    """The served app on SQLite, and on the real PostgreSQL (as several workers share it)."""
+    return request.getfixturevalue("server" if request.param == "sqlite" else "server_pg")
+
+
 async def test_a_message_queued_by_another_worker_is_found_by_the_pages_poll(
-    server: Served,  # noqa: F811
+    served: Served,
 ) -> None:
     async with chromium_page(viewport=PHONE) as page:
-        await _asks_for_a_person(page, server.base)
+        await _asks_for_a_person(page, served.base)
         # Committed by another worker, never pushed here: only the page's poll can find it.
-        async with transaction(server.sessionmaker) as session:
-            case = await session.get(Case, await _web_case(server))
+        async with transaction(served.sessionmaker) as session:
+            case = await session.get(Case, await _web_case(served))
             await relay.queue(session, case, "另一台服务器排队的消息", actor="staff:1")
         staff_says = page.locator(".msg.staff", has_text="另一台服务器排队的消息")
         await expect(staff_says).to_be_visible(timeout=LIVE)
         assert await page.evaluate("window.stillTheSamePage") is True
-        async with server.sessionmaker() as session:
+        async with served.sessionmaker() as session:
             waiting = await session.scalar(
                 select(Outbound.id).where(Outbound.delivered_at.is_(None))
             )
