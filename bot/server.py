@@ -42,6 +42,7 @@ def build_server(
     webchat = web_chat.WebChat(
         Gateway(ctx.dispatcher, channel=web_chat.CHANNEL),
         web_chat.WebSessions(settings.secret(), secure=settings.secure_cookies), sessionmaker,
+        poll_outbox=settings.async_database_url.get_backend_name() != "sqlite",
     )  # fmt: skip
     webchat.mount(app)  # its own session cookie instead of the REST token
     chosen: dict[str, Pusher] = {web_chat.CHANNEL: webchat.live}

@@ -32,8 +32,8 @@ page is served with a strict Content-Security-Policy (own scripts and styles onl
 
 Messages staff leave for a web resident reach the open page without a reload: the
 ``web`` pusher (:class:`~bot.channels.webchat_live.LivePages`) wakes this process's stream at
-once, and each stream also polls the outbox every :data:`POLL_SECONDS` for messages another
-worker queued.
+once; each stream looks in the outbox when it opens and, on PostgreSQL (several workers),
+every :data:`POLL_SECONDS` for messages another worker queued.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ enough for a day's errand, short on a shared computer (proven identity lasts 30 
 anyway, :data:`bot.conversation.IDENTITY_TTL`)."""
 POLL_SECONDS = 4.0
 """[A] How often an open page's stream looks in the outbox for messages another worker
-queued (the staff console polls every 4 s too)."""
+queued (the staff console polls every 4 s too), and whether its page is still there."""
 SEND_TIMEOUT = 10.0
 """[A] Seconds one event may take to leave for the browser before the stream is dropped."""
 MAX_BODY = 64 * 1024  # bytes, as the REST channel: room for a 4096-character message
@@ -162,7 +162,10 @@ class WebChat:
     :param sessionmaker: the database, for the outbox of staff messages.
     :param documents: where documents wait for download (a new store by default).
     :param live: the open pages (the ``web`` pusher); a new registry by default.
-    :param poll_seconds: how often a stream looks in the outbox (default :data:`POLL_SECONDS`).
+    :param poll_outbox: each stream looks in the outbox every :data:`POLL_SECONDS`, for what
+        other workers queued; False (SQLite: one process, whose pushes reach its pages) looks
+        only when the stream opens, so a stream never holds one of SQLite's two pooled
+        connections while a turn may need it.
     """
 
     def __init__(
@@ -173,12 +176,12 @@ class WebChat:
         *,
         documents: DocumentStore | None = None,
         live: LivePages | None = None,
-        poll_seconds: float | None = None,
+        poll_outbox: bool = True,
     ) -> None:
         self.gateway, self.sessions, self.sessionmaker = gateway, sessions, sessionmaker
         self.documents = documents or DocumentStore()
         self.live = live or LivePages()
-        self.poll_seconds = poll_seconds or POLL_SECONDS
+        self.poll_outbox = poll_outbox
         self._pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(WEB_TEMPLATES), autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -261,10 +264,12 @@ class WebChat:
             self.live.page(sender) as page,
         ):  # fmt: skip
             try:
+                await self._show_waiting(stream, sender, hashed, locale)
                 while stream.is_connected() and not page.closed:
-                    await self._show_waiting(stream, sender, hashed, locale)
-                    pushed = await page.next(self.poll_seconds)
+                    pushed = await page.next(POLL_SECONDS)
                     if pushed is None:
+                        if self.poll_outbox:
+                            await self._show_waiting(stream, sender, hashed, locale)
                         continue
                     delivery, done = pushed
                     try:

@@ -13,6 +13,7 @@
   let events = null;
   let started = false; // this page has had a conversation (to tell a new one apart)
   let failed = null; // {text, id} of a message that did not go: a retry reuses its id
+  let typedWhileBusy = false;
 
   function newId() {
     // crypto.randomUUID needs a secure context; getRandomValues works on plain http too.
@@ -128,14 +129,19 @@
   // Send a message; `typed`: it came from the input box, which is cleared only once it went;
   // `group`: the choices a pressed button belongs to, spent once the press went.
   async function send(message, shown, typed, group) {
-    if (busy || !message.trim()) return;
+    if (!message.trim()) return;
+    if (busy) {
+      // Typed while the previous message is on its way: it goes next, from the box.
+      if (typed) typedWhileBusy = true;
+      return;
+    }
     const id = failed && failed.text === message ? failed.id : newId();
     setBusy(true);
     try {
       const data = await post(config.messages, { message, message_id: id });
       failed = null;
       showMine(shown);
-      if (typed) input.value = "";
+      if (typed && input.value === message) input.value = ""; // not what was typed since
       if (group) {
         group.querySelectorAll("button").forEach((b) => { b.disabled = true; });
         input.focus({ preventScroll: true }); // the pressed button is gone from the Tab order
@@ -147,6 +153,11 @@
       failed = { text: message, id };
       setBusy(false);
       status.textContent = error.message === "refused" ? T["error-refused"] : T["error-network"];
+      typedWhileBusy = false; // it stays in the box; the resident presses Send again
+    }
+    if (typedWhileBusy) {
+      typedWhileBusy = false;
+      send(input.value, input.value, true);
     }
   }
 
