@@ -15,7 +15,8 @@ Routes (``WebChat.mount`` adds ``/`` to the served app and the rest under ``/cha
 - ``GET /chat/api/events``: server-sent events, one ``message`` event ``{"replies": [...]}``
   per message staff left (a caseworker's reply, outreach, a notice with its documents); 204
   without a conversation (the page opens the stream again after its first message).
-- ``GET /chat/documents/<token>?exp=&sig=``: a document of this conversation, one hour.
+- ``GET /chat/documents?t=&exp=&sig=``: a document of this conversation, one hour (all in
+  the query, which the access log leaves out).
 - ``GET /chat/static/<file>``: the page's CSS and JS (``templates/web/static/``).
 
 A page ``Reply`` is ``{"from": "assistant" | "staff", "text": str, "buttons"?:
@@ -194,7 +195,7 @@ class WebChat:
         chat.router.add_post(MESSAGES_PATH.removeprefix(PREFIX), self.messages)
         chat.router.add_post(LANGUAGE_PATH.removeprefix(PREFIX), self.language)
         chat.router.add_get(EVENTS_PATH.removeprefix(PREFIX), self.events)
-        chat.router.add_get(DOCUMENTS_PATH.removeprefix(PREFIX) + "/{token}", self.download)
+        chat.router.add_get(DOCUMENTS_PATH.removeprefix(PREFIX), self.download)
         chat.router.add_static("/static", WEB_TEMPLATES / "static")
         app.add_subapp(PREFIX, chat)
 
@@ -288,7 +289,7 @@ class WebChat:
     async def download(self, request: web.Request) -> web.Response:
         session = await self.sessions.read(request)
         q = request.query
-        document = self.documents.get(request.match_info["token"], sender_of(session) or "",
+        document = self.documents.get(q.get("t", ""), sender_of(session) or "",
                                       q.get("exp", ""), q.get("sig", ""))  # fmt: skip
         if document is None:
             gone = texts("webchat", _locale(session)).t("document-gone")
@@ -361,8 +362,9 @@ class WebChat:
         """
         signed = urlsplit(self.documents.put(document, sender))
         token, query = signed.path.rsplit("/", 1)[-1], parse_qs(signed.query)
-        url = f"{DOCUMENTS_PATH}/{token}?" + urlencode(
-            {"exp": query["exp"][0], "sig": query["sig"][0]}
+        # All in the query, which the access log leaves out (bot.channels.rest).
+        url = f"{DOCUMENTS_PATH}?" + urlencode(
+            {"t": token, "exp": query["exp"][0], "sig": query["sig"][0]}
         )
         size = len(document["data"])
         label = texts("webchat", locale).t(

@@ -373,7 +373,7 @@ async def test_a_document_link_is_bound_to_its_conversation(
     assert "幸福清单" in _words(await owner.say(code.group(1)))
     replies = await owner.press("下载幸福清单")
     (document,) = [r["document"] for r in replies if "document" in r]
-    assert document["url"].startswith("/chat/documents/") and "web-" not in document["url"]
+    assert document["url"].startswith("/chat/documents?") and "web-" not in document["url"]
     assert document["filename"] in document["label"]
     async with owner.http.get(server.base + document["url"]) as response:
         assert response.status == 200
