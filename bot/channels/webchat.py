@@ -219,6 +219,7 @@ class WebChat:
         return web.Response(text=html, content_type="text/html", headers=PAGE_HEADERS)
 
     async def messages(self, request: web.Request) -> web.Response:
+        """One message (typed, or a button's payload) of the cookie's conversation."""
         body = await _posted(request)
         message, message_id = body.get("message"), body.get("message_id")
         if not isinstance(message, str):
@@ -238,6 +239,7 @@ class WebChat:
         return response
 
     async def language(self, request: web.Request) -> web.Response:
+        """The page's language for this browser, told to the dialogue as ``/language``."""
         body = await _posted(request)
         lang = body.get("lang")
         if lang not in LOCALES:
@@ -253,6 +255,7 @@ class WebChat:
         return response
 
     async def events(self, request: web.Request) -> web.StreamResponse:
+        """The stream of staff messages for the cookie's conversation (until the page goes)."""
         session = await self.sessions.read(request)
         sender = sender_of(session)
         if sender is None:  # no conversation yet: nothing can be waiting
@@ -287,6 +290,7 @@ class WebChat:
         return stream
 
     async def download(self, request: web.Request) -> web.Response:
+        """A document of the cookie's conversation; 404 with a sentence for anyone else."""
         session = await self.sessions.read(request)
         q = request.query
         document = self.documents.get(q.get("t", ""), sender_of(session) or "",

@@ -55,6 +55,7 @@ class OpenPage:
         self._queue.put_nowait(None)
 
     def offer(self, delivery: Delivery) -> asyncio.Future[None]:
+        """Queue ``delivery`` for the stream; the future resolves once it was written."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((delivery, done))
         return done
@@ -92,10 +93,6 @@ class LivePages:
             if not self._pages[address]:
                 del self._pages[address]
             page.abandon()
-
-    def open_count(self) -> int:
-        """How many pages stream from this process now."""
-        return sum(len(pages) for pages in self._pages.values())
 
     async def push(self, delivery: Delivery) -> None:
         """Show ``delivery`` on every open page of its resident; returns once one showed it.
