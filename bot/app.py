@@ -31,7 +31,7 @@ from jiuzhu.settings import Settings
 from nlu import get_engine
 from store.crypto import configure_vault
 from store.health import database_problem
-from store.migrate import upgrade
+from store.migrate import require_current
 from store.session import make_async_engine, make_sessionmaker
 
 
@@ -91,16 +91,18 @@ async def create_app_context(
     :param throttle: rate-limit each sender (off for the terminal: one local person).
     :param services: extra or replacement ``workflow_data`` (tests inject fakes here).
     :returns: an :class:`AppContext`; call :meth:`AppContext.close` when done.
+    :raises store.migrate.SchemaError: the database is not at this version's schema (run
+        ``jiuzhu db upgrade``: workers never migrate).
     """
     stack = AsyncExitStack()
-    storage = make_storage(settings.redis_url)
+    storage = make_storage(settings.redis_url, settings.redis_prefix)
     stack.push_async_callback(storage.close)
     workflow_data: dict[str, Any] = {"settings": settings}
     if "sessionmaker" not in services:
         configure_vault(settings.secret())
-        # The dialogue writes transcripts and cases from the first message: bring the schema
-        # up to date first (idempotent; quick on a current database).
-        upgrade(settings)
+        # The dialogue writes transcripts and cases from the first message: refuse an old or
+        # missing schema now, in one line. Migrating is a deploy step (`jiuzhu db upgrade`).
+        await asyncio.to_thread(require_current, settings)
         engine = make_async_engine(settings)
         stack.push_async_callback(engine.dispose)
         workflow_data["sessionmaker"] = make_sessionmaker(engine)

@@ -1,12 +1,18 @@
-"""Commands of the ``bot`` package: ``jiuzhu chat``, ``jiuzhu serve`` and ``jiuzhu telegram``."""
+"""Commands of the ``bot`` package: ``jiuzhu chat``, ``jiuzhu serve [--telegram]`` and
+``jiuzhu telegram`` (``set-webhook``, ``delete-webhook``; alone, the same as
+``serve --telegram``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from jiuzhu.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"  # senders are hashed by the gateway
 
@@ -21,25 +27,35 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Chat with the assistant in the terminal (piped stdin: one line per turn)."""
+        from jiuzhu.preflight import preflight
+        from jiuzhu.settings import get_settings
+
+        preflight(get_settings())
         asyncio.run(_chat(sender))
 
     @app.command("serve")
     def serve(
         host: str | None = typer.Option(None, "--host", help="Default: JIUZHU_HOST or 127.0.0.1."),
         port: int | None = typer.Option(None, "--port", help="Default: JIUZHU_PORT or 8080."),
+        telegram: bool = typer.Option(
+            False, "--telegram", help="Also run the bot of JIUZHU_BOT_TOKEN on Telegram: long "
+            "polling, or its webhook on this server when JIUZHU_TELEGRAM_WEBHOOK_URL is set.",
+        ),
     ) -> None:
         """Serve the REST channel (Rasa-compatible POST /webhooks/rest/webhook, GET /healthz)
-        and the staff console and API under /staff."""
+        and the staff console and API under /staff (with --telegram, Telegram too)."""
+        if telegram:
+            _serve_telegram(host, port)
+            return
         from aiohttp import web
 
         from bot.channels.rest import RedactedAccessLogger
-        from jiuzhu.errors import ConfigError
+        from jiuzhu.preflight import preflight
         from jiuzhu.settings import get_settings
 
         settings = get_settings()
-        if settings.env == "production" and settings.rest_token is None:
-            msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
-            raise ConfigError(msg)
+        preflight(settings, host=host or settings.host)
+        _require_schema(settings)
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
         web.run_app(
             _rest_app(),
@@ -49,25 +65,81 @@ def register(app: typer.Typer) -> None:
             access_log_class=RedactedAccessLogger,
         )
 
-    @app.command("telegram")
+    telegram_app = typer.Typer(
+        name="telegram", no_args_is_help=False, invoke_without_command=True,
+        help="The dialogue on Telegram; alone, the same as `jiuzhu serve --telegram`.",
+    )  # fmt: skip
+    app.add_typer(telegram_app)
+
+    @telegram_app.callback()
     def telegram(
+        ctx: typer.Context,
         host: str | None = typer.Option(None, "--host", help="Default: JIUZHU_HOST or 127.0.0.1."),
         port: int | None = typer.Option(None, "--port", help="Default: JIUZHU_PORT or 8080."),
     ) -> None:
-        """Run the dialogue on Telegram (long polling with JIUZHU_TELEGRAM_TOKEN), the staff
-        group (JIUZHU_TELEGRAM_STAFF_CHAT_ID), and all that `serve` serves, in one process."""
-        from bot.channels.telegram import NO_TOKEN, run_telegram
-        from jiuzhu.errors import ConfigError
-        from jiuzhu.settings import get_settings
+        """Run the dialogue on Telegram (JIUZHU_BOT_TOKEN; polling, or the webhook when
+        JIUZHU_TELEGRAM_WEBHOOK_URL is set), the staff group (JIUZHU_TELEGRAM_STAFF_CHAT_ID),
+        and all that `serve` serves, in one process; or one of the commands below."""
+        if ctx.invoked_subcommand is None:
+            _serve_telegram(host, port)
 
-        settings = get_settings()
-        if settings.telegram_token is None:
-            raise ConfigError(NO_TOKEN)
-        if settings.env == "production" and settings.rest_token is None:
-            msg = "JIUZHU_REST_TOKEN must be set in production: the webhook would be open to all"
-            raise ConfigError(msg)
-        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-        asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
+    @telegram_app.command("set-webhook")
+    def set_webhook() -> None:
+        """Register JIUZHU_TELEGRAM_WEBHOOK_URL with its secret (JIUZHU_TELEGRAM_WEBHOOK_SECRET)
+        at Telegram, so updates are posted to `serve --telegram` instead of polled."""
+        from bot.channels.telegram import UPDATE_TYPES
+        from bot.channels.telegram_webhook import set_webhook as register
+
+        async def call(bot, settings):  # (Bot, Settings) -> the URL registered
+            return await register(bot, settings, list(UPDATE_TYPES))
+
+        typer.echo(f"Telegram posts updates to {asyncio.run(_with_bot(call))}")
+
+    @telegram_app.command("delete-webhook")
+    def delete_webhook() -> None:
+        """Stop Telegram posting updates (`serve --telegram` then polls); none is lost."""
+        from bot.channels import telegram_webhook
+
+        asyncio.run(_with_bot(lambda bot, _: telegram_webhook.delete_webhook(bot)))
+        typer.echo("webhook deleted: updates wait for long polling")
+
+
+async def _with_bot(call):  # (bot, settings) -> awaitable; what it returns
+    from bot.channels.telegram import connect, make_bot
+    from jiuzhu.settings import get_settings
+
+    settings = get_settings()
+    bot = make_bot(settings)
+    try:
+        await connect(bot, polling=False)  # a wrong token says so in one line
+        return await call(bot, settings)
+    finally:
+        await bot.session.close()
+
+
+def _serve_telegram(host: str | None, port: int | None) -> None:
+    from bot.channels.telegram import NO_TOKEN, run_telegram
+    from jiuzhu.errors import ConfigError
+    from jiuzhu.preflight import preflight
+    from jiuzhu.settings import get_settings
+
+    settings = get_settings()
+    if settings.bot_token is None:
+        raise ConfigError(NO_TOKEN)
+    preflight(settings, host=host or settings.host)
+    _require_schema(settings)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    asyncio.run(run_telegram(settings, host=host or settings.host, port=port or settings.port))
+
+
+def _require_schema(settings: Settings) -> None:
+    """Refuse an old or missing schema before logging starts: the refusal is the one line.
+
+    :raises store.migrate.SchemaError: not at this version's schema (``jiuzhu db upgrade``).
+    """
+    from store.migrate import require_current
+
+    require_current(settings)
 
 
 async def _chat(sender: str) -> None:
@@ -96,9 +168,11 @@ async def _rest_app():  # -> web.Application; aiohttp's run_app awaits it
     from bot.app import create_app_context
     from bot.server import build_server
     from jiuzhu.settings import get_settings
+    from sms.worker import sms_worker_for
 
     ctx = await create_app_context(get_settings())
     app = build_server(ctx)
+    app.cleanup_ctx.append(sms_worker_for(ctx.settings, ctx.workflow_data["sessionmaker"]))
 
     async def close(_: object) -> None:
         await ctx.close()

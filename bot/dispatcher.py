@@ -8,7 +8,6 @@ value. Per-update values (a db session) belong in a middleware instead.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Literal
@@ -17,11 +16,12 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 
+from bot.middlewares import metrics as handler_metrics
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.handoff import HandoffMiddleware
 from bot.middlewares.idle import IdleMiddleware
 from bot.middlewares.l10n import L10nMiddleware
-from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware, window_for
 from bot.middlewares.transcript import TranscriptMiddleware
 from bot.routers import get_routers
 
@@ -38,20 +38,22 @@ def build_dispatcher(
 
     :param storage: FSM storage; ``MemoryStorage`` by default (see :func:`bot.storage.make_storage`
         for Redis, whose key builder must keep the destiny).
-    :param throttling: the rate limiter (default: 8 updates per 10 s per sender); ``False``
-        for none (the terminal, where one local person pipes a whole conversation).
+    :param throttling: the rate limiter (default: 8 updates per 10 s per sender, counted
+        where the storage is: Redis or this process); ``False`` for none (the terminal,
+        where one local person pipes a whole conversation).
     :param idle: the pause handling (default: resume under 24 h, notice after 30 min).
     :param extra_routers: journey routers tried before the menu placeholders and fallback.
     :param workflow_data: services for handlers, by name (``settings``, ``sessionmaker``,
         ``nlu``...). ``l10n`` is reserved (set per update by the l10n middleware).
     :returns: a Dispatcher; feed it with ``feed_update`` (the channel gateway does).
     """
-    dp = Dispatcher(storage=storage or MemoryStorage(), **workflow_data)
+    storage = storage or MemoryStorage()
+    dp = Dispatcher(storage=storage, **workflow_data)
     # Outer middlewares on update run after aiogram's own (errors, user context, FSM) and
     # in this order: texts first (the others reply), then flood control, then idle handling.
     dp.update.outer_middleware(L10nMiddleware())
     if throttling is not False:
-        dp.update.outer_middleware(throttling or ThrottlingMiddleware(clock=time.monotonic))
+        dp.update.outer_middleware(throttling or ThrottlingMiddleware(hits=window_for(storage)))
     dp.update.outer_middleware(idle or IdleMiddleware())  # reads the injected clock
     if "sessionmaker" in workflow_data:
         # The transcript wraps the update's transaction: written after it, never part of it.
@@ -61,4 +63,5 @@ def build_dispatcher(
         wait = settings.handoff_wait_minutes if settings is not None else 10.0
         dp.update.outer_middleware(HandoffMiddleware(timedelta(minutes=wait)))
     dp.include_routers(*get_routers(extra_routers))
+    handler_metrics.install(dp)  # per-handler counts and times (bot/metrics.py)
     return dp

@@ -12,7 +12,7 @@ KEEP = timedelta(hours=48)
 after which the dialogue restarts an unfinished flow anyway (bot/middlewares/idle.py)."""
 
 
-def make_storage(redis_url: str = "") -> BaseStorage:
+def make_storage(redis_url: str = "", prefix: str = "jiuzhu") -> BaseStorage:
     """``MemoryStorage`` when ``redis_url`` is empty, else ``RedisStorage`` on that URL.
 
     The Redis key builder keeps the destiny in the key, so side records (the idle
@@ -20,6 +20,8 @@ def make_storage(redis_url: str = "") -> BaseStorage:
     Every key expires after :data:`KEEP` without a write: nothing personal lingers.
 
     :param redis_url: ``redis://host:port/db`` or empty (``settings.redis_url``).
+    :param prefix: the first part of every key (``settings.redis_prefix``); the gateway's
+        lock and replies and the rate-limit hits are built with the same key builder.
     """
     if not redis_url:
         return MemoryStorage()
@@ -27,7 +29,7 @@ def make_storage(redis_url: str = "") -> BaseStorage:
 
     return RedisStorage.from_url(
         redis_url,
-        key_builder=DefaultKeyBuilder(prefix="jiuzhu", with_destiny=True),
+        key_builder=DefaultKeyBuilder(prefix=prefix, with_destiny=True),
         state_ttl=KEEP,
         data_ttl=KEEP,
     )

@@ -28,10 +28,12 @@ def _register() -> None:
     from bot.cli import register as register_bot
     from eligibility.cli import register as register_eligibility
     from nlu.cli import register as register_nlu
+    from sms.cli import register as register_sms
     from staff.cli import register as register_staff
     from store.cli import register as register_store
 
-    registers = (register_store, register_eligibility, register_nlu, register_bot, register_staff)
+    registers = (register_store, register_eligibility, register_nlu, register_bot, register_staff,
+                 register_sms)  # fmt: skip
     for register in registers:
         register(app)
 

@@ -2,9 +2,11 @@
 
 Three ways, each recorded as an :class:`~store.models.IdentityAttempt`:
 
-- ``code``: a 6-digit one-time code sent to the phone on file for the ID number (through the
-  SMS outbox; the embedded default only stores the message);
-- ``contact``: on Telegram, the shared contact whose number matches the phone on file;
+- ``code``: a 6-digit one-time code sent to the phone on file for the ID number (queued in
+  ``sms_outbox`` with the code as the template parameter, sent by :mod:`sms.worker`);
+- ``contact``: on Telegram, the sender's own contact (shared with the "share my phone"
+  button: Telegram then vouches that the number is the account's) whose number matches the
+  phone on file for the ID number typed: no code needed (:func:`check_contact`);
 - ``assertion``: a partner app that already verified the person signs
   ``base64url(json{"id_number", "sender", "exp"}) + "." + hex(HMAC-SHA256)`` with the key
   both sides hold (``JIUZHU_IDENTITY_ASSERTION_KEY``).
@@ -164,8 +166,11 @@ async def request_code(
     code = None
     if person is not None and person.phone and await _may_send(session, person_hash, channel, now):
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        session.add(SmsOutbox(phone=person.phone, text=sms_template.format(code=code),
-                              purpose="otp"))  # fmt: skip
+        session.add(SmsOutbox(
+            phone=person.phone, text=sms_template.format(code=code), purpose="otp",
+            params=json.dumps({"code": code}), created_at=now, next_attempt_at=now,
+            expires_at=now + CODE_TTL,  # a code is never sent after it stopped working
+        ))  # fmt: skip
     session.add(
         IdentityAttempt(
             sender_hash=sender_hash, person_hash=person_hash, method="request",
@@ -257,6 +262,43 @@ async def record_attempt(
         )
     )  # fmt: skip
     await session.flush()
+
+
+ContactVerdict = Literal["proven", "not_own", "other_phone"]
+
+
+async def check_contact(
+    session: AsyncSession,
+    *,
+    sender_hash: str,
+    channel: str,
+    person: Person | None,
+    sender_user_id: int | None,
+    contact_user_id: int | None,
+    phone: str,
+    now: datetime | None = None,
+) -> ContactVerdict:
+    """A Telegram contact as proof of ``person``'s phone; the attempt is recorded.
+
+    Only the sender's own contact proves anything: Telegram sets a contact's ``user_id`` to
+    the account whose number it is, so anyone can forward another person's contact, but only
+    the account holder can share one whose ``user_id`` is their own.
+
+    :param person: whom the ID number typed belongs to (None: not on file).
+    :param sender_user_id: the Telegram user who sent the message.
+    :param contact_user_id: the contact's ``user_id`` (None: not a Telegram account).
+    :param phone: the contact's number as Telegram gives it (``+86...``, ``86...``, spaces).
+    :returns: ``"proven"``; ``"not_own"``: someone else's contact (or none of an account);
+        ``"other_phone"``: the sender's own, but not the phone on file (or none on file).
+    """
+    own = sender_user_id is not None and contact_user_id == sender_user_id
+    proven = own and person is not None and phones_match(person.phone, phone)
+    verdict: ContactVerdict = "proven" if proven else ("other_phone" if own else "not_own")
+    await record_attempt(
+        session, sender_hash, "contact", succeeded=proven, channel=channel, now=now,
+        person_hash=person.id_number_hash if person is not None else None,
+    )  # fmt: skip
+    return verdict
 
 
 def code_hash(code: str, person_hash: str) -> str:

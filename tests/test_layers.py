@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "staff": {"bot"},
     "eligibility": {"bot", "staff"},
-    "store": {"bot", "staff", "eligibility", "nlu"},
+    "store": {"bot", "staff", "eligibility", "nlu", "sms"},
+    "sms": {"bot", "staff", "eligibility", "nlu"},
     "nlu": {"bot", "staff", "eligibility", "store"},
     "templates": {"bot", "staff", "eligibility", "store", "nlu"},
 }

@@ -79,7 +79,9 @@ class CaptureSession(BaseSession):
 
     def __init__(self, *, max_files: int = 256) -> None:
         super().__init__()
-        self._message_ids = itertools.count(1)
+        # Ids start at a random point of 2**51, so two workers showing one chat its buttons
+        # do not hand out the same message id (the buttons shown are keyed by it).
+        self._message_ids = itertools.count((secrets.randbits(31) << 20) + 1)
         self._files: OrderedDict[str, CapturedFile] = OrderedDict()
         self._max_files = max_files
 

@@ -18,7 +18,8 @@ from aiogram.fsm.storage.base import BaseStorage
 
 from bot.storage import KEEP
 
-PREFIX = "jiuzhu:once:"
+PREFIX = "jiuzhu"
+"""The default first part of a claim's key (``<prefix>:once:<key>``)."""
 
 
 class Claims(Protocol):
@@ -58,21 +59,28 @@ class MemoryClaims:
 
 
 class RedisClaims:
-    """Claims shared by every worker on one Redis: ``SET jiuzhu:once:<key> 1 NX EX ttl``.
+    """Claims shared by every worker on one Redis: ``SET <prefix>:once:<key> 1 NX EX ttl``.
 
     :param redis: a ``redis.asyncio.Redis`` client.
     :param ttl: seconds a claim is remembered (default the FSM storage's 48 h [A]).
+    :param prefix: the deployment's key prefix (``JIUZHU_REDIS_PREFIX``).
     """
 
-    def __init__(self, redis: Any, ttl: int = int(KEEP.total_seconds())) -> None:
-        self.redis, self.ttl = redis, ttl
+    def __init__(
+        self, redis: Any, ttl: int = int(KEEP.total_seconds()), prefix: str = PREFIX
+    ) -> None:
+        self.redis, self.ttl, self.prefix = redis, ttl, f"{prefix}:once:"
 
     async def claim(self, key: str) -> bool:
         """True for the one worker whose ``SET NX`` created the key."""
-        return bool(await self.redis.set(PREFIX + key, b"1", nx=True, ex=self.ttl))
+        return bool(await self.redis.set(self.prefix + key, b"1", nx=True, ex=self.ttl))
 
 
 def claims_for(storage: BaseStorage) -> Claims:
-    """Redis claims when the FSM storage is Redis (several workers), else this process's."""
+    """Redis claims when the FSM storage is Redis (several workers, under the storage's key
+    prefix), else this process's."""
     redis = getattr(storage, "redis", None)
-    return RedisClaims(redis) if redis is not None else MemoryClaims()
+    if redis is None:
+        return MemoryClaims()
+    prefix = getattr(getattr(storage, "key_builder", None), "prefix", PREFIX)
+    return RedisClaims(redis, prefix=prefix)

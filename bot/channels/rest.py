@@ -1,103 +1,82 @@
-"""REST channel, compatible with Rasa's REST input channel.
+"""REST channel, compatible with Rasa 3.6's REST and callback input channels.
 
-``POST /webhooks/rest/webhook`` with ``{"sender": str, "message": str, "message_id"?: str}``
-returns ``[{"recipient_id", "text", "buttons": [{"title", "payload"}]}]``. Sending a
-button's ``payload`` as ``message`` presses the button. A document reply carries
-``"document": {"filename", "mime_type", "size", "url"}``; ``GET url`` downloads it (same
-token, kept one hour, then gone). Without a token: ``GET /healthz`` (the process is alive)
-answers ``{"status": "ok"}``; ``GET /readyz`` answers 200 when the database answers a read
-and a write, Redis and the NLU answer, else 503 naming what failed.
+Checked against Rasa's own code (``rasa/core/channels/rest.py``, ``callback.py``,
+``channel.py``' ``CollectingOutputChannel`` and ``console.py``, the ``rasa shell`` client):
+
+``POST /webhooks/rest/webhook`` with ``{"sender": str | number, "message": str,
+"message_id"?: str | number, "metadata"?: object}`` answers a JSON array of Rasa messages
+(:mod:`bot.channels.rasa_messages`): ``{"recipient_id", "text"?, "buttons"?: [{"title",
+"payload"}]}``, empty keys left out, one message per paragraph, asterisks fullwidth; a
+document as ``{"recipient_id", "attachment": "<absolute URL>", "custom": {"payload":
+"pdf_attachment", "title", "url", "filename", "mime_type", "size"}}``. With ``?stream=true``
+the same messages come one JSON object per line (what ``rasa shell`` reads by default).
+Sending a button's ``payload`` as ``message`` presses the button; ``/restart`` starts afresh,
+``/get_started`` greets. A numeric ``sender`` is read as its decimal text; ``metadata``
+reaches the handlers as ``data["metadata"]``.
+
+``POST /webhooks/callback/webhook`` (Rasa's ``CallbackInput``): the same body; the replies
+are POSTed to ``JIUZHU_REST_CALLBACK_URL``, one JSON message each, and then the answer is
+the text ``success`` (like Rasa, after the message was handled). Later messages for that
+resident (staff replies) are POSTed there too (:mod:`bot.channels.push`).
+
+A document's URL (``GET /webhooks/rest/documents/<token>?sender=&exp=&sig=``) is absolute
+(``JIUZHU_PUBLIC_URL``, else the request's scheme and host), signed, bound to the sender,
+expiring after an hour, and works without the token (:mod:`bot.channels.documents`).
+
+The token (``JIUZHU_REST_TOKEN``), when set, is required on the webhooks and on Rasa's
+health path ``GET /webhooks/rest/`` (``{"status": "ok"}``), as ``Authorization: Bearer
+<token>`` or as ``?token=<token>`` (what Rasa's clients send). Without a token: ``GET
+/healthz`` (the process is alive) answers ``{"status": "ok"}``; ``GET /readyz`` answers 200
+when the database answers a read and a write, Redis and the NLU answer, else 503 naming
+what failed. A browser on an origin of ``JIUZHU_CORS_ORIGINS`` may call all of it
+(:mod:`bot.channels.cors`).
 
 Client mistakes get a JSON ``{"error": "..."}`` saying what was expected: 400 for a body
-that is not the expected JSON, 401 for a missing or wrong bearer token, 413 for a body over
-the size limit. Nothing returns a traceback.
+that is not the expected JSON, 401 for a missing or wrong token, 413 for a body over the
+size limit, 502 when the callback URL did not take the replies. Nothing returns a traceback.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
-import secrets
-import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from aiohttp import web, web_response
+from aiohttp import ClientError, web, web_response
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.log import server_logger
 from aiohttp.web_request import BaseRequest
 
-from bot.channels.gateway import Document, Gateway, Reply
+from bot.channels.cors import install_cors
+from bot.channels.documents import DOCUMENTS_PATH, DocumentStore
+from bot.channels.gateway import Document, Gateway
+from bot.channels.locks import KeyedLocks
+from bot.channels.push import CallbackPoster
+from bot.channels.rasa_messages import to_rasa
 from bot.channels.sanitise import clean_text
 from store.pii import mask_text
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
+HEALTH_PATH = "/webhooks/rest/"  # Rasa's channel health check
+CALLBACK_PATH = "/webhooks/callback/webhook"
+CALLBACK_HEALTH_PATH = "/webhooks/callback/"
 PROBES = ("/", "/healthz", "/readyz")  # no token, nothing personal (/: the web chat page)
-DOCUMENTS_PATH = "/webhooks/rest/documents"
 MAX_BODY = 64 * 1024  # bytes: room for a 4096-character message in any encoding
 MAX_ID = 256  # characters of sender and message_id
+STREAM_TYPE = "application/x-ndjson"
+"""One JSON object per line. Rasa labels the same lines ``text/event-stream``, though they
+are no SSE frames; its console reads lines and ignores the type."""
 
 GATEWAY_KEY = web.AppKey("gateway", Gateway)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class DocumentStore:
-    """Documents waiting to be downloaded, each for the one sender it was made for.
-
-    A document's URL carries its random token, the sender, an expiry and an HMAC-SHA256 of
-    the three under a key of this process: a URL works only for that sender, until then,
-    and cannot be altered. Documents live in this process's memory, bounded.
-
-    :param ttl: seconds a document stays downloadable.
-    :param max_items: documents kept at once (oldest dropped first).
-    :param clock: wall-clock seconds (the expiry is written into the URL).
-    """
-
-    def __init__(
-        self,
-        ttl: float = 3600.0,
-        max_items: int = 500,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.ttl, self.max_items, self.clock = ttl, max_items, clock
-        self._key = secrets.token_bytes(32)
-        self._items: OrderedDict[str, tuple[str, Document]] = OrderedDict()
-
-    def put(self, document: Document, sender: str) -> str:
-        """Keep ``document`` for ``sender``; returns its path with the signed query."""
-        token = secrets.token_urlsafe(24)
-        self._items[token] = (sender, document)
-        while len(self._items) > self.max_items:
-            self._items.popitem(last=False)
-        expires = int(self.clock() + self.ttl)
-        query = urlencode({"sender": sender, "exp": expires,
-                           "sig": self._sign(token, sender, expires)})  # fmt: skip
-        return f"{DOCUMENTS_PATH}/{token}?{query}"
-
-    def get(self, token: str, sender: str, expires: str, signature: str) -> Document | None:
-        """The document, or None unless the URL is intact, unexpired and ``sender``'s."""
-        item = self._items.get(token)
-        if item is None or not expires.isdigit():
-            return None
-        if not hmac.compare_digest(self._sign(token, sender, int(expires)), signature):
-            return None
-        if int(expires) < self.clock():
-            self._items.pop(token, None)
-            return None
-        return item[1] if hmac.compare_digest(item[0].encode(), sender.encode()) else None
-
-    def _sign(self, token: str, sender: str, expires: int) -> str:
-        message = f"{token}\0{sender}\0{expires}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
 
 class RedactedAccessLogger(AbstractAccessLogger):
@@ -153,6 +132,7 @@ class _Inbound:
     sender: str
     message: str
     message_id: str | None
+    metadata: dict[str, Any]
 
 
 class _BadRequest(Exception):
@@ -164,6 +144,14 @@ class _BadRequest(Exception):
 Readiness = Callable[[], Awaitable[dict[str, str | None]]]
 
 
+@dataclass(frozen=True)
+class CallbackChannel:
+    """Rasa's callback channel: its own gateway (channel ``callback``) and where replies go."""
+
+    gateway: Gateway
+    poster: CallbackPoster
+
+
 def build_rest_app(
     gateway: Gateway,
     *,
@@ -172,24 +160,34 @@ def build_rest_app(
     readiness: Readiness | None = None,
     documents: DocumentStore | None = None,
     open_prefixes: tuple[str, ...] = (),
+    public_url: str = "",
+    cors_origins: frozenset[str] = frozenset(),
+    callback: CallbackChannel | None = None,
 ) -> web.Application:
     """The aiohttp application of the REST channel.
 
     :param gateway: the gateway feeding the dialogue (channel name ``rest``).
-    :param token: bearer token required on the webhook and downloads; ``None``: open.
+    :param token: token required on the webhooks and Rasa's health path; ``None``: open.
     :param max_body: largest accepted request body in bytes.
     :param readiness: the checks behind ``GET /readyz`` (:meth:`bot.app.AppContext.readiness`):
         name → problem or None. Without it ``/readyz`` reports nothing checked.
-    :param documents: where documents wait for download (a new store by default).
+    :param documents: where documents wait for download (a new in-memory store by default).
     :param open_prefixes: paths with their own authentication (the staff app's ``/staff/``),
-        exempt from the bearer token.
+        exempt from the token and from CORS.
+    :param public_url: the absolute base of document links (``JIUZHU_PUBLIC_URL``); empty:
+        the scheme and host of the request that got the link.
+    :param cors_origins: origins a browser may call from (:mod:`bot.channels.cors`).
+    :param callback: Rasa's callback channel; None: ``/webhooks/callback/webhook`` is 404.
     """
     documents = documents or DocumentStore()
+    callback_senders = KeyedLocks()
+    # Signed links are their own credential: a widget opens them as plain links.
+    exempt_prefixes = (*open_prefixes, DOCUMENTS_PATH + "/")
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            exempt = request.path in PROBES or request.path.startswith(open_prefixes or ("\0",))
+            exempt = request.path in PROBES or request.path.startswith(exempt_prefixes)
             if token is not None and not exempt:
                 _check_token(request, token)
             return await handler(request)
@@ -206,16 +204,53 @@ def build_rest_app(
             log.exception("REST request failed")
             return _error(500, "internal error; the message was not handled, please retry")
 
-    async def webhook(request: web.Request) -> web.Response:
+    def linker(request: web.Request) -> Callable[[Document, str], Awaitable[str]]:
+        base = public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+
+        async def link(document: Document, recipient: str) -> str:
+            return base + await documents.put(document, recipient)
+
+        return link
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
         inbound = await _read_inbound(request, max_body)
-        replies = await gateway.handle(inbound.sender, inbound.message, inbound.message_id)
-        out = [_serialise(reply, documents, inbound.sender) for reply in replies]
-        return web.json_response(out, dumps=_dumps)
+        replies = await gateway.handle(
+            inbound.sender, inbound.message, inbound.message_id, inbound.metadata
+        )
+        messages = await to_rasa(replies, linker(request))
+        if not _wants_stream(request):
+            return web.json_response(messages, dumps=_dumps)
+        # Rasa's RestInput streams each message as it is sent; ours are all known here
+        # (the gateway collects a whole turn), so they go out at once, one line each.
+        response = web.StreamResponse(headers={"Content-Type": f"{STREAM_TYPE}; charset=utf-8"})
+        await response.prepare(request)
+        for message in messages:
+            await response.write((_dumps(message) + "\n").encode())
+        await response.write_eof()
+        return response
+
+    async def callback_webhook(request: web.Request) -> web.Response:
+        if callback is None:
+            raise _BadRequest(404, "the callback channel is off: set JIUZHU_REST_CALLBACK_URL")
+        inbound = await _read_inbound(request, max_body)
+        # Held until the replies are posted: one sender's turns reach the URL in order.
+        async with callback_senders.hold(inbound.sender):
+            replies = await callback.gateway.handle(
+                inbound.sender, inbound.message, inbound.message_id, inbound.metadata
+            )
+            try:
+                await callback.poster.post(await callback.poster.messages(replies))
+            except (ClientError, TimeoutError) as e:
+                log.warning("the callback URL did not take the replies (%s)", type(e).__name__)
+                raise _BadRequest(502, "the callback URL did not accept the replies; send the "
+                                  "message again with the same message_id to have them "
+                                  "posted again") from e  # fmt: skip
+        return web.Response(text="success")
 
     async def download(request: web.Request) -> web.Response:
         q = request.query
-        document = documents.get(request.match_info["token"], q.get("sender", ""),
-                                 q.get("exp", ""), q.get("sig", ""))  # fmt: skip
+        document = await documents.get(request.match_info["token"], q.get("sender", ""),
+                                       q.get("exp", ""), q.get("sig", ""))  # fmt: skip
         if document is None:
             return _error(
                 404, "no such document for this sender (a link works for one hour, unaltered)"
@@ -243,21 +278,36 @@ def build_rest_app(
     app = web.Application(middlewares=[guard], client_max_size=max_body)
     app[GATEWAY_KEY] = gateway
     app.router.add_post(WEBHOOK_PATH, webhook)
+    for health in (HEALTH_PATH, CALLBACK_HEALTH_PATH):  # with and without the slash, as Sanic
+        app.router.add_get(health, healthz)
+        app.router.add_get(health.rstrip("/"), healthz)
+    app.router.add_post(CALLBACK_PATH, callback_webhook)
     app.router.add_get(DOCUMENTS_PATH + "/{token}", download)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.on_response_prepare.append(no_version)
+    install_cors(app, cors_origins, skip_prefixes=open_prefixes)
     _quiet_aiohttp()
     return app
+
+
+def _wants_stream(request: web.Request) -> bool:
+    """Rasa's ``bool_arg(request, "stream", default=False)``: only ``true``, in any case."""
+    return request.query.get("stream", "").lower() == "true"
 
 
 def _check_token(request: web.Request, token: str) -> None:
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
-    # Header bytes that are not UTF-8 arrive as surrogate escapes: compare them as bytes.
-    presented = value.strip().encode("utf-8", "surrogateescape")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(presented, token.encode()):
-        raise _BadRequest(401, "missing or wrong token: send 'Authorization: Bearer <token>'")
+    if scheme.lower() == "bearer":
+        # Header bytes that are not UTF-8 arrive as surrogate escapes: compare them as bytes.
+        presented = value.strip().encode("utf-8", "surrogateescape")
+    else:  # Rasa's clients send ?token=<token> (rasa shell: always, empty when none)
+        presented = request.query.get("token", "").encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(presented, token.encode()):
+        raise _BadRequest(
+            401, "missing or wrong token: send 'Authorization: Bearer <token>' or '?token=<token>'"
+        )
 
 
 async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
@@ -281,11 +331,14 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
         raise _BadRequest(400, f"body is nested too deeply; {expected}") from e
     if not isinstance(body, dict):
         raise _BadRequest(400, f"body is JSON but not an object; {expected}")
-    sender, message, message_id = body.get("sender"), body.get("message"), body.get("message_id")
+    sender = _id_text(body.get("sender"))
+    message, message_id = body.get("message"), _id_text(body.get("message_id"))
+    metadata = body.get("metadata")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_ID:
         raise _BadRequest(
-            400, f'"sender" must be a non-empty string of at most {MAX_ID} characters; {expected}'
-        )
+            400, f'"sender" must be a non-empty string (or a whole number) of at most {MAX_ID} '
+            f"characters; {expected}"
+        )  # fmt: skip
     if clean_text(sender) != unicodedata.normalize("NFC", sender):
         # Two senders must never clean to one conversation: refuse instead of repairing.
         raise _BadRequest(
@@ -293,28 +346,18 @@ async def _read_inbound(request: web.Request, max_body: int) -> _Inbound:
         )
     if not isinstance(message, str):
         raise _BadRequest(400, f'"message" must be a string; {expected}')
-    if isinstance(message_id, int) and not isinstance(message_id, bool):
-        message_id = str(message_id)
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > MAX_ID):
         raise _BadRequest(400, f'"message_id" must be a string of at most {MAX_ID} characters')
-    return _Inbound(sender, message, message_id)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise _BadRequest(400, '"metadata" must be a JSON object, e.g. {"language": "en"}')
+    return _Inbound(sender, message, message_id, metadata or {})
 
 
-def _serialise(reply: Reply, documents: DocumentStore, sender: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "recipient_id": reply["recipient_id"],
-        "text": reply["text"],
-        "buttons": reply["buttons"],
-    }
-    document = reply.get("document")
-    if document is not None:
-        out["document"] = {
-            "filename": document["filename"],
-            "mime_type": document["mime_type"],
-            "size": len(document["data"]),
-            "url": documents.put(document, sender),
-        }
-    return out
+def _id_text(value: object) -> object:
+    """A whole number as its decimal text (Rasa's clients send ids as numbers too)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def _dumps(obj: object) -> str:

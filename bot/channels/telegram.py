@@ -1,16 +1,28 @@
-"""The dialogue on real Telegram: long polling, pushes to residents, the staff group.
+"""The dialogue on real Telegram: polling or a webhook, pushes to residents, the staff group.
 
-``jiuzhu telegram`` runs :func:`run_telegram`: this channel and, in the same process, what
-``jiuzhu serve`` serves (REST webhook, staff console and API at ``/staff``), with the
-Telegram pusher registered for channel ``telegram``, so a caseworker's reply from the
-console reaches a Telegram resident at once.
+``jiuzhu serve --telegram`` (or ``jiuzhu telegram``) runs :func:`run_telegram`: this channel
+and, in the same process, what ``jiuzhu serve`` serves (REST webhook, staff console and API
+at ``/staff``), with the Telegram pusher registered for channel ``telegram``, so a
+caseworker's reply from the console reaches a Telegram resident at once.
 
-One polling loop feeds two Dispatchers:
+Updates arrive by aiogram's long polling, or, when ``JIUZHU_TELEGRAM_WEBHOOK_URL`` is set, by
+aiogram's ``SimpleRequestHandler`` on that URL's path of the served app, which refuses (401)
+a request without the ``X-Telegram-Bot-Api-Secret-Token`` of ``JIUZHU_TELEGRAM_WEBHOOK_SECRET``
+(``jiuzhu telegram set-webhook`` registers both: :mod:`bot.channels.telegram_webhook`).
 
-- a private chat goes to the dialogue's own Dispatcher (``ctx.dispatcher``: the same
-  routers and middlewares as every channel), one update at a time per chat;
-- the staff group (``JIUZHU_TELEGRAM_STAFF_CHAT_ID``) goes to the staff-group router
+Either way the updates go to one front Dispatcher, which
+
+- handles each ``update_id`` once, in every worker sharing Redis (:mod:`bot.channels.once`):
+  Telegram re-delivers an update it thinks was lost, possibly to another worker;
+- handles one chat's updates one at a time: in this process (:class:`KeyedLocks`) and, with
+  Redis, across workers (aiogram's ``RedisEventIsolation``);
+- sends a private chat to the dialogue's own Dispatcher (``ctx.dispatcher``: the same
+  routers and middlewares as every channel), the update untouched (the user's
+  ``language_code`` included);
+- sends the staff group (``JIUZHU_TELEGRAM_STAFF_CHAT_ID``) to the staff-group router
   (:mod:`staff.telegram.router`); every other chat is ignored.
+
+Every Bot API call waits out Telegram's flood control (:mod:`bot.channels.telegram_retry`).
 
 In the background, every :data:`POLL_SECONDS` and right after a resident's update: cards for
 new cases (:class:`~staff.telegram.notifier.CardNotifier`, which reads the database, so cases
@@ -23,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,16 +47,21 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.enums import ChatType, ParseMode
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.storage.base import BaseStorage, StorageKey
-from aiogram.types import Chat, TelegramObject
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
+from aiogram.fsm.storage.memory import DisabledEventIsolation
+from aiogram.types import Chat, TelegramObject, Update
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.app import AppContext, create_app_context
 from bot.channels.locks import KeyedLocks
+from bot.channels.once import claims_for
 from bot.channels.push import TelegramPusher
+from bot.channels.telegram_retry import RetryAfter
+from bot.channels.telegram_webhook import webhook_path, webhook_secret
 from bot.middlewares.handoff import KEPT_ON_RETURN
 from jiuzhu.errors import ConfigError
-from jiuzhu.settings import Settings
+from jiuzhu.settings import Settings, deprecated_in_use
 from staff import relay
 from staff.telegram.board import Board
 from staff.telegram.group import StaffGroup
@@ -55,28 +73,35 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
 """[A] How often new cases, changed cards and undelivered messages are looked for."""
-NO_TOKEN = "JIUZHU_TELEGRAM_TOKEN must be set to run on Telegram (the token from @BotFather)"
+NO_TOKEN = "JIUZHU_BOT_TOKEN must be set to run on Telegram (the token from @BotFather)"
 CONCURRENT_UPDATES = 100
 """[A] Updates handled at once (different chats run side by side; one chat in order)."""
+UPDATE_TYPES = ("callback_query", "message")
+"""What the bot asks Telegram for (polling's and the webhook's ``allowed_updates``): button
+presses and messages, the only updates the dialogue and the staff group handle."""
+CHAT_LOCKS = "jiuzhu:telegram"
+"""Prefix of the Redis keys that hold one chat's turn across workers."""
 
 
 def make_bot(settings: Settings) -> Bot:
-    """The bot of ``JIUZHU_TELEGRAM_TOKEN`` (on ``JIUZHU_TELEGRAM_API_URL`` when set).
+    """The bot of ``JIUZHU_BOT_TOKEN`` (on ``JIUZHU_TELEGRAM_API_BASE`` when set), whose every
+    call waits out Telegram's flood control (:class:`~bot.channels.telegram_retry.RetryAfter`).
 
     Texts are sent as HTML: every text is rendered from the templates, which escape what
     they insert.
     :raises ConfigError: no token.
     """
-    if settings.telegram_token is None:
+    if settings.bot_token is None:
         raise ConfigError(NO_TOKEN)
-    api = settings.telegram_api_url
+    api = settings.telegram_api_base
     session = AiohttpSession(api=TelegramAPIServer.from_base(api)) if api else AiohttpSession()
-    return Bot(settings.telegram_token.get_secret_value(), session=session,
+    session.middleware(RetryAfter())
+    return Bot(settings.bot_token.get_secret_value(), session=session,
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))  # fmt: skip
 
 
-async def connect(bot: Bot) -> str:
-    """Ask Telegram who the bot is and turn off any webhook (polling needs none).
+async def connect(bot: Bot, *, polling: bool = True) -> str:
+    """Ask Telegram who the bot is; for polling, turn off any webhook (polling needs none).
 
     :returns: the bot's username.
     :raises ConfigError: Telegram refused the token.
@@ -84,9 +109,10 @@ async def connect(bot: Bot) -> str:
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError as e:
-        msg = "JIUZHU_TELEGRAM_TOKEN was refused by Telegram: check the token from @BotFather"
+        msg = "JIUZHU_BOT_TOKEN was refused by Telegram: check the token from @BotFather"
         raise ConfigError(msg) from e
-    await bot.delete_webhook(drop_pending_updates=False)
+    if polling:
+        await bot.delete_webhook(drop_pending_updates=False)
     return me.username or str(me.id)
 
 
@@ -111,6 +137,20 @@ class MenuOnReturnPusher(TelegramPusher):
             await state.set_data({k: data[k] for k in KEPT_ON_RETURN if k in data})
 
 
+def chat_isolation(storage: BaseStorage) -> BaseEventIsolation:
+    """One chat at a time across workers when the FSM storage is Redis, else nothing more
+    than this process's own per-chat locks."""
+    redis = getattr(storage, "redis", None)
+    if redis is None:
+        return DisabledEventIsolation()
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisEventIsolation
+
+    return RedisEventIsolation(
+        redis, key_builder=DefaultKeyBuilder(prefix=CHAT_LOCKS, with_bot_id=True)
+    )
+
+
 class TelegramChannel:
     """Residents' private chats and the staff group on one bot.
 
@@ -133,7 +173,8 @@ class TelegramChannel:
         self.sessionmaker = ctx.workflow_data["sessionmaker"]
         self.pushers: dict[str, relay.Pusher] = {"telegram": MenuOnReturnPusher(bot, ctx.storage)}
         self.staff_chat_id = staff_chat_id
-        self.front = Dispatcher()
+        self.front = Dispatcher(events_isolation=chat_isolation(ctx.storage))
+        self.front.update.outer_middleware(self._once)
         self.front.update.outer_middleware(self._route)
         self.notifier: CardNotifier | None = None
         if staff_chat_id is not None:
@@ -142,6 +183,7 @@ class TelegramChannel:
             self.front["staff_group"] = StaffGroup(self.sessionmaker, self.pushers)
             self.front["board"] = board
             self.front.include_router(build_router())
+        self._claims = claims_for(ctx.storage)
         self._chats = KeyedLocks()
         self._ignored: set[int] = set()
         self._wake = asyncio.Event()
@@ -151,31 +193,44 @@ class TelegramChannel:
         """Push with these too (the served app's REST callback); Telegram's stays ours."""
         self.pushers.update({k: v for k, v in pushers.items() if k != "telegram"})
 
-    async def run(self, *, handle_signals: bool = True) -> None:
-        """Poll until stopped (SIGINT/SIGTERM, or :meth:`stop`), with the background work."""
+    def mount_webhook(self, app: web.Application, path: str, secret: str) -> None:
+        """Answer Telegram's webhook POSTs on ``path`` of ``app`` (before it starts).
+
+        aiogram's ``SimpleRequestHandler``: 401 without the right secret header, else 200 at
+        once and the update handled in the background.
+        """
+        handler = SimpleRequestHandler(dispatcher=self.front, bot=self.bot, secret_token=secret)
+        handler.register(app, path=path)
+
+    async def run(self, *, polling: bool = True, handle_signals: bool = True) -> None:
+        """Poll (or, without ``polling``, wait for webhook updates) until stopped (SIGINT or
+        SIGTERM, or :meth:`stop`), with the background work."""
         if self.notifier is not None:
             await self.notifier.release_stale()
         background = asyncio.create_task(self._background())
         try:
-            await self.front.start_polling(
-                self.bot, handle_signals=handle_signals, close_bot_session=False,
-                allowed_updates=self._update_types(), tasks_concurrency_limit=CONCURRENT_UPDATES,
-            )  # fmt: skip
+            if polling:
+                await self.front.start_polling(
+                    self.bot, handle_signals=handle_signals, close_bot_session=False,
+                    allowed_updates=list(UPDATE_TYPES), tasks_concurrency_limit=CONCURRENT_UPDATES,
+                )  # fmt: skip
+            else:
+                await _until_stopped(handle_signals)
         finally:
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await background
 
-    async def start(self) -> None:
+    async def start(self, *, polling: bool = True) -> None:
         """:meth:`run` in a task, without signal handlers (tests, an embedding app)."""
-        self._tasks.append(asyncio.create_task(self.run(handle_signals=False)))
+        self._tasks.append(asyncio.create_task(self.run(polling=polling, handle_signals=False)))
         await asyncio.sleep(0)
 
     async def stop(self) -> None:
         """Stop polling and the background work started by :meth:`start`."""
         try:
             await self.front.stop_polling()
-        except RuntimeError:  # not polling yet: nothing to wind down
+        except RuntimeError:  # not polling (yet, or a webhook): nothing to wind down
             for task in self._tasks:
                 task.cancel()
         for task in self._tasks:
@@ -184,6 +239,18 @@ class TelegramChannel:
         self._tasks.clear()
 
     # --- routing ---------------------------------------------------------------------------
+
+    async def _once(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(update, Update)
+        if not await self._claims.claim(f"telegram:{self.bot.id}:{update.update_id}"):
+            log.info("update %s was delivered again: handled once already", update.update_id)
+            return UNHANDLED
+        return await handler(update, data)
 
     async def _route(
         self,
@@ -205,10 +272,6 @@ class TelegramChannel:
         self._wake.set()  # a case this update opened gets its card now
         return result
 
-    def _update_types(self) -> list[str]:
-        used = set(self.front.resolve_used_update_types())
-        return sorted(used | set(self.ctx.dispatcher.resolve_used_update_types()))
-
     # --- background ------------------------------------------------------------------------
 
     async def _background(self) -> None:
@@ -225,31 +288,52 @@ class TelegramChannel:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
 
-async def run_telegram(settings: Settings, *, host: str, port: int) -> None:
-    """``jiuzhu telegram``: the channel and the served app, until SIGINT or SIGTERM.
+async def _until_stopped(handle_signals: bool) -> None:
+    stopped = asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopped.set)
+    await stopped.wait()
 
-    :raises ConfigError: no token, a refused token, or a bad staff region.
+
+async def run_telegram(settings: Settings, *, host: str, port: int) -> None:
+    """``jiuzhu serve --telegram``: the channel and the served app, until SIGINT or SIGTERM.
+
+    Long polling, or the webhook when ``JIUZHU_TELEGRAM_WEBHOOK_URL`` is set.
+    :raises ConfigError: no token, a refused token, a bad staff region, a webhook URL
+        without a valid secret.
     """
     from bot.channels.rest import RedactedAccessLogger
     from bot.server import build_server
+    from sms.worker import sms_worker_for
 
+    for warning in deprecated_in_use():
+        log.warning(warning)
+    webhook = bool(settings.telegram_webhook_url)
+    secret = webhook_secret(settings) if webhook else ""
+    path = webhook_path(settings) if webhook else ""
     bot = make_bot(settings)
     runner: web.AppRunner | None = None
     ctx: AppContext | None = None
     try:
-        name = await connect(bot)  # before the slow start: a wrong token says so at once
+        name = await connect(bot, polling=not webhook)  # before the slow start: a wrong token
         ctx = await create_app_context(settings)
         channel = TelegramChannel(ctx, bot, staff_chat_id=settings.telegram_staff_chat_id,
                                   staff_region=settings.telegram_staff_region)  # fmt: skip
-        server = build_server(ctx, pushers=channel.pushers)
+        server = build_server(ctx, pushers=channel.pushers, open_paths=(path,) if webhook else ())
+        server.cleanup_ctx.append(sms_worker_for(settings, ctx.workflow_data["sessionmaker"]))
         channel.use_pushers(dict(server[PUSHERS]))
+        if webhook:
+            channel.mount_webhook(server, path, secret)
         runner = web.AppRunner(server, access_log_class=RedactedAccessLogger)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         staff = settings.telegram_staff_chat_id
-        log.info("on Telegram as @%s (staff group %s); REST and /staff on http://%s:%s", name,
+        log.info("on Telegram as @%s by %s (staff group %s); REST and /staff on http://%s:%s",
+                 name, f"webhook at {path}" if webhook else "long polling",
                  staff if staff is not None else "not configured", host, port)  # fmt: skip
-        await channel.run()
+        await channel.run(polling=not webhook)
     finally:
         if runner is not None:
             await runner.cleanup()

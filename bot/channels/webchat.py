@@ -56,8 +56,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from aiohttp_sse import sse_response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.documents import DocumentStore
 from bot.channels.gateway import Document, Gateway, Reply, chat_id_of
-from bot.channels.rest import DocumentStore
 from bot.channels.webchat_live import LivePages, NoOpenPage
 from bot.middlewares.db import sender_hash
 from bot.middlewares.handoff import back_to_menu
@@ -161,7 +161,8 @@ class WebChat:
     :param gateway: ``Gateway(ctx.dispatcher, channel="web")``.
     :param sessions: the conversation cookie.
     :param sessionmaker: the database, for the outbox of staff messages.
-    :param documents: where documents wait for download (a new store by default).
+    :param documents: where documents wait for download, the REST channel's (in Redis when
+        workers share one, so any worker serves a link); a new in-memory store by default.
     :param live: the open pages (the ``web`` pusher); a new registry by default.
     :param poll_outbox: each stream looks in the outbox every :data:`POLL_SECONDS`, for what
         other workers queued; False (SQLite: one process, whose pushes reach its pages) looks
@@ -232,7 +233,8 @@ class WebChat:
         session, sender, started = await self.sessions.conversation(request)
         replies = await self.gateway.handle(sender, message, message_id)
         locale = _locale(session)
-        out = {"replies": [self._shown(r, sender, locale) for r in replies], "new": started}
+        out = {"replies": [await self._shown(r, sender, locale) for r in replies],
+               "new": started}  # fmt: skip
         response = _json(out)
         if started:
             await self.sessions.save(request, response, session)
@@ -249,7 +251,7 @@ class WebChat:
         replies = await self.gateway.handle(sender, f"/language {lang}")
         response = _json({
             "lang": lang, "html_lang": LOCALES[lang], "texts": self._texts(lang),
-            "replies": [self._shown(r, sender, lang) for r in replies], "new": started,
+            "replies": [await self._shown(r, sender, lang) for r in replies], "new": started,
         })  # fmt: skip
         await self.sessions.save(request, response, session)
         return response
@@ -293,8 +295,8 @@ class WebChat:
         """A document of the cookie's conversation; 404 with a sentence for anyone else."""
         session = await self.sessions.read(request)
         q = request.query
-        document = self.documents.get(q.get("t", ""), sender_of(session) or "",
-                                      q.get("exp", ""), q.get("sig", ""))  # fmt: skip
+        document = await self.documents.get(q.get("t", ""), sender_of(session) or "",
+                                            q.get("exp", ""), q.get("sig", ""))  # fmt: skip
         if document is None:
             gone = texts("webchat", _locale(session)).t("document-gone")
             return web.Response(status=404, text=gone, headers=PAGE_HEADERS)
@@ -329,8 +331,8 @@ class WebChat:
             for a in d.attachments:
                 document: Document = {"filename": a.filename, "mime_type": a.mime_type,
                                       "data": a.data}  # fmt: skip
-                replies.append({"from": "staff", "text": "",
-                                "document": self._link(document, sender, locale)})  # fmt: skip
+                link = await self._link(document, sender, locale)
+                replies.append({"from": "staff", "text": "", "document": link})
         await stream.send(json.dumps({"replies": replies}, ensure_ascii=False), event="message")
 
     async def _after_shown(self, deliveries: Iterable[relay.Delivery]) -> None:
@@ -343,7 +345,7 @@ class WebChat:
 
     # --- shapes --------------------------------------------------------------------------
 
-    def _shown(self, reply: Reply, sender: str, locale: str) -> dict[str, Any]:
+    async def _shown(self, reply: Reply, sender: str, locale: str) -> dict[str, Any]:
         out: dict[str, Any] = {"from": "assistant", "text": reply["text"]}
         buttons = [
             {"title": b["title"], "url": b["url"]} if "url" in b
@@ -355,16 +357,16 @@ class WebChat:
             out["buttons"] = buttons
         document = reply.get("document")
         if document is not None:
-            out["document"] = self._link(document, sender, locale)
+            out["document"] = await self._link(document, sender, locale)
         return out
 
-    def _link(self, document: Document, sender: str, locale: str) -> dict[str, Any]:
+    async def _link(self, document: Document, sender: str, locale: str) -> dict[str, Any]:
         """The document kept for ``sender``, as a link on this page's download route.
 
         The store signs token, sender and expiry; the sender is not in the link (it is the
         cookie's), so the link works in this browser's conversation only.
         """
-        signed = urlsplit(self.documents.put(document, sender))
+        signed = urlsplit(await self.documents.put(document, sender))
         token, query = signed.path.rsplit("/", 1)[-1], parse_qs(signed.query)
         # All in the query, which the access log leaves out (bot.channels.rest).
         url = f"{DOCUMENTS_PATH}?" + urlencode(

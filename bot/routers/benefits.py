@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.types import BufferedInputFile, CallbackQuery
+from aiogram.types import CallbackQuery
 from sqlalchemy import select
 
 from bot.callbacks import BenefitsCb, MenuAction, MenuCb
 from bot.conversation import Turn, continue_as_known, target, today
+from bot.documents import document_file
 from bot.keyboards.inline import inline
 from eligibility import explain
 from eligibility.people import relation_text
@@ -92,7 +93,7 @@ async def benefits_step(turn: Turn) -> None:
 
 @router.callback_query(BenefitsCb.filter(F.action == "document"))
 async def document_pressed(callback: CallbackQuery, **data: Any) -> None:
-    """下载幸福清单: the same list as an HTML document."""
+    """下载幸福清单: the same list as a document (PDF on Telegram, else HTML)."""
     await callback.answer()
     turn = Turn.of(callback.message, data)
     known = await turn.person()
@@ -102,5 +103,5 @@ async def document_pressed(callback: CallbackQuery, **data: Any) -> None:
     family = await load_family(turn.session, known[1])
     context = await _context(turn, family, await happiness_list(turn.session, family, today()))
     html = render_document("happiness_list", **context)
-    document = BufferedInputFile(html.encode(), filename=f"幸福清单-{today():%Y%m%d}.html")
+    document = await document_file(html, f"幸福清单-{today():%Y%m%d}", pdf=turn.on_telegram)
     await turn.message.answer_document(document, caption=turn.l10n.t("benefits-document-caption"))

@@ -14,6 +14,7 @@ from aiogram import Bot, Router
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 
+from bot import redo
 from bot.middlewares.db import NotSaved
 from jiuzhu.errors import InvalidInput
 from store.sources import ConsentRequired
@@ -55,6 +56,7 @@ async def invalid_input(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) 
 @router.errors(ExceptionTypeFilter(NotSaved))
 async def not_saved(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
     """The database refused this update's writes: nothing was shown, the state is as before."""
+    redo.ask_again()  # a retry of this message must run again, not get this answer
     await _reply(event, bot, (l10n or texts("bot")).t("error-not-saved"))
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 
 from bot.callbacks import MenuAction, MenuCb, PrecheckCb
 from bot.conversation import Turn, continue_as_known, target, this_month, today
+from bot.documents import document_file
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.routers.handoff import hand_over
@@ -232,7 +233,7 @@ async def send_report(turn: Turn) -> None:
             "preliminary": True,
         },
     )
-    document = BufferedInputFile(html.encode(), filename=f"核查报告-P{record.id}.html")
+    document = await document_file(html, f"核查报告-P{record.id}", pdf=turn.on_telegram)
     await turn.message.answer_document(
         document,
         caption=turn.l10n.t("precheck-report-caption"),

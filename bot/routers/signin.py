@@ -46,8 +46,8 @@ from store.identity import (
     CODE_TTL,
     TooManyAttempts,
     check_code,
+    check_contact,
     find_person,
-    phones_match,
     record_attempt,
     request_code,
     verify_assertion,
@@ -196,6 +196,8 @@ async def _request_code(turn: Turn, person: Person | None) -> None:
         )  # fmt: skip
     except TooManyAttempts as e:
         await _too_many(turn, e)
+        if turn.on_telegram:  # the way in the lockout names: the person's own contact
+            await _offer_contact(turn, person)
         return
     await turn.state.update_data(
         pending_person_id=person.id if person else None,
@@ -209,6 +211,17 @@ async def _request_code(turn: Turn, person: Person | None) -> None:
         await turn.reply("signin-demo-code", code=sent.code)
     if turn.on_telegram:
         await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
+
+
+async def _offer_contact(turn: Turn, person: Person | None) -> None:
+    """Wait for a contact proving ``person``'s phone (a code already sent still works)."""
+    person_id = person.id if person else None
+    if (await turn.data()).get("pending_person_id") != person_id:
+        # Another ID number: no code of this conversation was sent to them.
+        await turn.state.update_data(pending_person_id=person_id, pending_person_hash=None,
+                                     code_expires=None)  # fmt: skip
+    await turn.state.set_state(SignIn.code)
+    await turn.reply("signin-contact-hint", reply_markup=_contact_keyboard(turn.l10n))
 
 
 def code_in(text: str) -> str | None:
@@ -260,17 +273,23 @@ async def code_given(message: Message, code: str, **data: Any) -> None:
 
 @router.message(SignIn.code, F.contact)
 async def contact_shared(message: Message, **data: Any) -> None:
-    """Telegram: the person's own contact whose number is the phone on file."""
+    """Telegram: the person's own contact whose number is the phone on file signs in without
+    a code; someone else's contact is refused politely (:func:`store.identity.check_contact`)."""
     turn = Turn.of(message, data)
     state = await turn.data()
     pending = state.get("pending_person_id")
     person = await turn.session.get(Person, int(pending)) if pending else None
     contact = message.contact
-    own = contact is not None and message.from_user is not None
-    own = own and contact.user_id == message.from_user.id
-    matches = own and person is not None and phones_match(person.phone, contact.phone_number)
-    await record_attempt(turn.session, turn.sender_hash, "contact", succeeded=matches)
-    if not matches:
+    assert contact is not None  # the filter
+    verdict = await check_contact(
+        turn.session, sender_hash=turn.sender_hash, channel=turn.channel or "telegram",
+        person=person, sender_user_id=message.from_user.id if message.from_user else None,
+        contact_user_id=contact.user_id, phone=contact.phone_number,
+    )  # fmt: skip
+    if verdict == "not_own":
+        await turn.reply("signin-contact-not-own", reply_markup=_contact_keyboard(turn.l10n))
+        return
+    if verdict == "other_phone":
         await turn.reply("signin-contact-mismatch", reply_markup=NoKeyboard())
         return
     await turn.reply("signin-contact-ok", reply_markup=NoKeyboard())

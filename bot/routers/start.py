@@ -1,5 +1,9 @@
 """Commands that work in any state: ``/start``, ``/menu``, ``/help``, ``/cancel``.
 
+Rasa clients' own commands are understood too: ``/restart`` (Rasa's restart, a widget's
+restart button) is ``/start``; ``/get_started`` (a widget's first payload) greets and leaves
+the conversation as it is.
+
 This router is included first, so a command wins over whatever flow is waiting for input.
 ``/start`` begins afresh: the flow, what was entered and a proven identity are cleared, so
 the next person on a shared phone starts signed out. ``/menu`` leaves the current flow but
@@ -28,9 +32,16 @@ async def _forget(state: FSMContext) -> None:
 
 
 @router.message(CommandStart())
+@router.message(Command("restart"))
 async def cmd_start(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Greet and show the main menu, signed out."""
     await _forget(state)
+    await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
+
+
+@router.message(Command("get_started"))
+async def cmd_get_started(message: Message, l10n: Texts) -> None:
+    """Greet and show the main menu; a flow under way stays where it is."""
     await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base, Encrypted, LookupHash, UTCDateTime, utcnow
@@ -43,16 +43,36 @@ class Transcript(Base):
 
 
 class SmsOutbox(Base):
-    """Text messages waiting for the SMS gateway (the embedded default only stores them)."""
+    """One text message for the SMS provider, drained by :mod:`sms.worker`.
+
+    ``text`` is the whole message (for the log of the demo sender and free-text gateways),
+    ``params`` the provider template's parameters as JSON (``{"code": "123456"}``); both are
+    encrypted, and both are blanked once the row is done (sent, failed or expired), so a
+    code never lingers. ``status`` goes ``pending`` → ``sent``, ``failed`` (given up, or
+    refused for good) or ``expired`` (its code was no longer valid: never sent late).
+    ``next_attempt_at`` is when a worker may take it: a claim moves it forward by the lease,
+    a failure by the backoff. ``last_error`` holds the provider's error code only, never a
+    phone or a text.
+    """
 
     __tablename__ = "sms_outbox"
+    __table_args__ = (Index("ix_sms_outbox_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(Encrypted)
     text: Mapped[str] = mapped_column(Encrypted)
+    params: Mapped[str | None] = mapped_column(Encrypted)
     purpose: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """After this it is not worth sending (a sign-in code's validity); None: no deadline."""
+    last_error: Mapped[str | None] = mapped_column(String(120))
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    """The provider's id of the message sent (Alibaba Cloud's ``BizId``), for its records."""
 
 
 class IdentityAttempt(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -18,6 +18,8 @@ from bot.callbacks import MenuCb
 from bot.channels.gateway import Gateway, chat_id_of
 from bot.dispatcher import build_dispatcher
 from jiuzhu.errors import InvalidInput
+
+MASKED = "覃**（本人）：身份证 4418**********002X\n手机 138****5678\n\n每月合计：817 元"
 
 
 class Demo(StatesGroup):
@@ -91,6 +93,15 @@ def make_demo_router(log: list[str]) -> Router:
     async def demo_service(message: Message, greeter: Callable[[], str]) -> None:
         await message.answer(greeter())
 
+    @router.message(Command("meta"))
+    async def demo_meta(message: Message, metadata: dict[str, Any]) -> None:
+        await message.answer(f"demo: language {metadata.get('language')}")
+
+    @router.message(Command("masked"))
+    async def demo_masked(message: Message) -> None:
+        # Masked as store/pii.py masks: a name, an ID number, a phone; two paragraphs.
+        await message.answer(MASKED)
+
     @router.message(Command("tell"))
     async def demo_tell(message: Message, bot: Bot, command: CommandObject) -> None:
         await bot.send_message(chat_id_of(command.args or "", "rest"), "demo: a note for you")
@@ -123,13 +134,14 @@ def handled() -> list[str]:
 
 @pytest.fixture
 def make_gateway(handled: list[str]) -> Callable[..., Gateway]:
-    """Build a Gateway over a fresh Dispatcher with the demo journey; kwargs go to
-    ``build_dispatcher`` (storage, throttling, idle, workflow data)."""
+    """Build a Gateway over a fresh Dispatcher with the demo journey; ``gateway`` holds the
+    Gateway's keywords (locks, delivered), the rest go to ``build_dispatcher`` (storage,
+    throttling, idle, workflow data)."""
 
-    def make(**kwargs: Any) -> Gateway:
+    def make(gateway: dict[str, Any] | None = None, **kwargs: Any) -> Gateway:
         kwargs.setdefault("greeter", lambda: "demo: hello from a service")
         dp = build_dispatcher(extra_routers=[make_demo_router(handled)], **kwargs)
-        return Gateway(dp, channel="rest")
+        return Gateway(dp, channel="rest", **(gateway or {}))
 
     return make
 
@@ -137,6 +149,15 @@ def make_gateway(handled: list[str]) -> Callable[..., Gateway]:
 @pytest.fixture
 def gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
     return make_gateway()
+
+
+@pytest.fixture
+async def base(gateway: Gateway) -> AsyncIterator[str]:
+    """The REST app over ``gateway`` on loopback; its base URL."""
+    from tests.bot.test_rest import serving
+
+    async with serving(gateway) as url:
+        yield url
 
 
 def texts_of(replies: list[Any]) -> list[str]:

@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Update
 
 from bot.channels.capture import BOT_ID
+from bot.channels.delivered import MemoryDelivered
 from bot.channels.gateway import MAX_TEXT, Gateway, chat_id_of
 from templates import texts
 from tests.bot.conftest import Demo, texts_of
@@ -134,11 +135,14 @@ class TestDuplicatesAndOrder:
         assert all(texts_of(r) == ["demo: count 1"] for r in results)
 
     async def test_message_id_memory_is_bounded(self, make_gateway) -> None:
-        gateway = make_gateway()
-        gateway._max_message_ids = 3
+        delivered = MemoryDelivered(max_keys=3)
+        gateway = make_gateway(gateway={"delivered": delivered}, throttling=False)
         for i in range(10):
             await gateway.handle("alice", "/count", f"id-{i}")
-        assert len(gateway._seen) == 3
+        assert len(delivered.entries) == 3
+        # The newest are kept: id-9 is answered from memory, id-0 runs again.
+        assert texts_of(await gateway.handle("alice", "/count", "id-9")) == ["demo: count 10"]
+        assert texts_of(await gateway.handle("alice", "/count", "id-0")) == ["demo: count 11"]
 
     async def test_one_senders_messages_are_handled_in_order(
         self, gateway: Gateway, handled: list[str]

@@ -50,6 +50,19 @@ class TestThrottling:
         clock.advance(10)
         assert texts_of(await gateway.handle("alice", "2")) == ["demo: got 1,2"]
 
+    async def test_the_retry_a_throttled_reply_asks_for_is_handled(
+        self, make_gateway: Callable[..., Gateway]
+    ) -> None:
+        # "Send it again" must not become the remembered answer to that message id.
+        clock = FakeClock()
+        gateway = make_gateway(throttling=ThrottlingMiddleware(limit=1, window=10, clock=clock))
+        await gateway.handle("alice", "/count", "m-1")
+        slow = await gateway.handle("alice", "/count", "m-2")
+        assert texts_of(slow) == [L10N.t("slow-down", seconds=10)]
+        clock.advance(10)
+        assert texts_of(await gateway.handle("alice", "/count", "m-2")) == ["demo: count 2"]
+        assert texts_of(await gateway.handle("alice", "/count", "m-2")) == ["demo: count 2"]
+
 
 class TestIdle:
     def gateway(self, make_gateway: Callable[..., Gateway], clock: FakeClock) -> Gateway:

@@ -31,12 +31,6 @@ async def serving(gateway: Gateway, **kwargs: object) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-@pytest.fixture
-async def base(gateway: Gateway) -> AsyncIterator[str]:
-    async with serving(gateway) as url:
-        yield url
-
-
 async def post(
     base: str, body: object, *, headers: dict[str, str] | None = None, raw: bytes | None = None
 ) -> tuple[int, object]:
@@ -52,7 +46,7 @@ class TestWebhook:
         status, replies = await post(base, {"sender": "alice", "message": "/start"})
         assert status == 200
         [reply] = replies  # type: ignore[misc]
-        assert set(reply) == {"recipient_id", "text", "buttons"}
+        assert set(reply) == {"recipient_id", "text", "buttons"}  # one paragraph, with buttons
         assert reply["recipient_id"] == "alice"
         assert reply["text"] == L10N.t("welcome")
         status_button = next(b for b in reply["buttons"] if b["title"] == "申请进度")
@@ -76,7 +70,7 @@ class TestWebhook:
         assert (
             first
             == await post(base, body)
-            == (200, [{"recipient_id": "alice", "text": "demo: count 1", "buttons": []}])
+            == (200, [{"recipient_id": "alice", "text": "demo: count 1"}])  # no "buttons": []
         )
         _, replies = await post(base, {**body, "message_id": "wx-124"})
         assert replies[0]["text"] == "demo: count 2"  # type: ignore[index]
@@ -103,14 +97,19 @@ class TestWebhook:
 
     async def test_document_reply_and_download(self, base: str) -> None:
         _, replies = await post(base, {"sender": "alice", "message": "/doc"})
-        [reply] = replies  # type: ignore[misc]
-        doc = reply["document"]
-        assert doc["filename"] == "幸福清单.pdf" and doc["size"] == len(b"%PDF-1.4 demo")
-        async with aiohttp.ClientSession() as http, http.get(base + doc["url"]) as resp:
+        caption, reply = replies  # type: ignore[misc]
+        assert caption == {"recipient_id": "alice", "text": "demo: doc"}
+        url = reply["attachment"]  # Rasa's send_attachment: the URL as a string
+        assert url.startswith(base + "/webhooks/rest/documents/")  # absolute
+        assert reply["custom"] == {"payload": "pdf_attachment", "title": "幸福清单.pdf",
+                                   "url": url, "filename": "幸福清单.pdf",
+                                   "mime_type": "application/pdf",
+                                   "size": len(b"%PDF-1.4 demo")}  # fmt: skip
+        async with aiohttp.ClientSession() as http, http.get(url) as resp:
             assert resp.status == 200
             assert resp.content_type == "application/pdf"
             assert await resp.read() == b"%PDF-1.4 demo"
-        async with aiohttp.ClientSession() as http, http.get(base + doc["url"] + "x") as resp:
+        async with aiohttp.ClientSession() as http, http.get(url + "x") as resp:
             assert resp.status == 404
             assert "error" in await resp.json()
 
@@ -131,7 +130,10 @@ class TestBadRequests:
             (b'"hello"', "not an object"),
             (b'{"message": "hi"}', '"sender"'),
             (b'{"sender": "", "message": "hi"}', '"sender"'),
-            (b'{"sender": 5, "message": "hi"}', '"sender"'),
+            (b'{"sender": 5.5, "message": "hi"}', '"sender"'),
+            (b'{"sender": true, "message": "hi"}', '"sender"'),
+            (b'{"sender": "alice", "message": "hi", "metadata": [1]}', '"metadata"'),
+            (b'{"sender": "alice", "message": "hi", "metadata": "en"}', '"metadata"'),
             (b'{"sender": "alice"}', '"message"'),
             (b'{"sender": "alice", "message": 12}', '"message"'),
             (b'{"sender": "alice", "message": null}', '"message"'),
@@ -189,7 +191,7 @@ class TestToken:
     ) -> None:
         status, body = await post(secured, {"sender": "a", "message": "/start"}, headers=headers)
         assert status == 401
-        assert "Bearer" in body["error"]  # type: ignore[index]
+        assert "Bearer" in body["error"] and "?token=" in body["error"]  # type: ignore[index]
 
     async def test_right_token_passes_and_healthz_is_open(self, secured: str) -> None:
         status, _ = await post(

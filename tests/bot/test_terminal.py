@@ -22,6 +22,8 @@ import pytest
 
 from bot.channels.gateway import Gateway
 from bot.channels.terminal import TerminalChat
+from jiuzhu.settings import Settings
+from store.migrate import upgrade
 from templates import texts
 
 L10N = texts("bot")
@@ -29,7 +31,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SLOW = pytest.mark.slow  # each subprocess imports aiogram (~3 s)
 
 
+def deployed(tmp_path: Path) -> None:
+    """``jiuzhu db upgrade`` for a data directory: the deploy step before any worker starts."""
+    upgrade(Settings(data_dir=tmp_path))
+
+
 def chat(stdin: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    deployed(tmp_path)
     env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": ""}
     return subprocess.run(
         [sys.executable, "-m", "bot", "chat", *args],
@@ -83,6 +91,7 @@ def _free_port() -> int:
 
 @SLOW
 def test_serve_answers_over_http_with_token(tmp_path: Path) -> None:
+    deployed(tmp_path)
     port = _free_port()
     env = {
         **os.environ,

@@ -1,13 +1,19 @@
 """A fake Telegram Bot API on loopback, for aiogram's real ``Bot`` and polling.
 
 It answers the methods jiuzhu uses the way Telegram documents them
-(https://core.telegram.org/bots/api): ``getMe``, ``deleteWebhook``, ``getUpdates`` (long
-polling over a queue the test fills, confirmed by ``offset``), ``sendMessage``,
-``sendDocument`` (multipart), ``editMessageText``, ``editMessageReplyMarkup`` and
-``answerCallbackQuery``. Every call is recorded (:attr:`FakeTelegram.calls`) with its
-decoded parameters; messages the bot sends get ids per chat, so a test can reply to them or
-press their buttons. A wrong token is 401, an unknown method 404, an edit that changes
-nothing 400 ("message is not modified"), as on Telegram.
+(https://core.telegram.org/bots/api): ``getMe``, ``setWebhook``, ``deleteWebhook``,
+``getWebhookInfo``, ``getUpdates`` (long polling over a queue the test fills, confirmed by
+``offset``), ``sendMessage``, ``sendDocument`` (multipart), ``editMessageText``,
+``editMessageReplyMarkup`` and ``answerCallbackQuery``. Every call is recorded
+(:attr:`FakeTelegram.calls`) with its decoded parameters and the status answered; messages
+the bot sends get ids per chat, so a test can reply to them or press their buttons. A wrong
+token is 401, an unknown method 404, an edit that changes nothing 400 ("message is not
+modified"), ``getUpdates`` while a webhook is set 409, as on Telegram; :meth:`FakeTelegram.flood`
+makes the next calls of a method 429 with ``retry_after``.
+
+While a webhook is set (``setWebhook``), every update is POSTed to its URL with the
+``X-Telegram-Bot-Api-Secret-Token`` header given at registration, as Telegram does; without
+one, updates wait for ``getUpdates``.
 
 Point a bot at it with
 ``AiohttpSession(api=TelegramAPIServer.from_base(fake.base))``.
@@ -25,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 from multidict import MultiDictProxy
 
 TOKEN = "123456:fake-telegram-token"
@@ -38,7 +44,7 @@ TEXT_FIELDS = frozenset({"text", "caption", "parse_mode", "callback_query_id", "
 @dataclass
 class ApiCall:
     """One request the bot made: the method, its decoded parameters, uploaded files, and
-    what the fake answered (``result``, once answered)."""
+    what the fake answered (``status``; ``result``, once answered with 200)."""
 
     method: str
     params: dict[str, Any]
@@ -46,6 +52,7 @@ class ApiCall:
     at: float = field(default_factory=time.monotonic)
     """When it arrived (monotonic seconds), to measure how soon something went out."""
     result: Any = None
+    status: int = 200
 
     @property
     def chat_id(self) -> Any:
@@ -61,6 +68,14 @@ class FakeTelegram:
 
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
+        self.bot_user = {**BOT_USER, "id": int(token.split(":")[0])}
+        self.webhook: dict[str, Any] | None = None
+        """``setWebhook``'s parameters while one is set."""
+        self.webhook_answers: list[int] = []
+        """The HTTP status of every update POSTed to the webhook, in order."""
+        self._floods: dict[str, list[int]] = defaultdict(list)
+        self.updates: list[dict[str, Any]] = []
+        """Every update :meth:`send_update` made, in order."""
         self.calls: list[ApiCall] = []
         self.refused: list[tuple[ApiCall, str]] = []
         """Calls answered with an error (400), with Telegram's description."""
@@ -101,11 +116,18 @@ class FakeTelegram:
         handler = getattr(self, f"_m_{method}", None)
         try:
             if handler is None:
+                call.status = 404
                 return _error(404, "Not Found: method not found")
+            if self._floods[method]:
+                wait = self._floods[method].pop(0)
+                call.status = 429
+                return _error(429, f"Too Many Requests: retry after {wait}",
+                              parameters={"retry_after": wait})  # fmt: skip
             call.result = await handler(params, files)
         except _ApiError as e:
             self.refused.append((call, e.description))
-            return _error(400, e.description)
+            call.status = e.status
+            return _error(e.status, e.description)
         finally:
             if method != "getUpdates":
                 await self._record(call)
@@ -119,12 +141,28 @@ class FakeTelegram:
     # --- methods ---------------------------------------------------------------------------
 
     async def _m_getMe(self, params: dict, files: dict) -> dict:
-        return BOT_USER
+        return self.bot_user
 
-    async def _m_deleteWebhook(self, params: dict, files: dict) -> bool:
+    async def _m_setWebhook(self, params: dict, files: dict) -> bool:
+        if not str(params.get("url", "")).startswith(("https://", "http://127.0.0.1")):
+            raise _ApiError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = params
         return True
 
+    async def _m_deleteWebhook(self, params: dict, files: dict) -> bool:
+        self.webhook = None
+        return True
+
+    async def _m_getWebhookInfo(self, params: dict, files: dict) -> dict:
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}  # fmt: skip
+
     async def _m_getUpdates(self, params: dict, files: dict) -> list[dict]:
+        if self.webhook is not None:
+            msg = ("Conflict: can't use getUpdates method while webhook is active; "
+                   "use deleteWebhook to delete the webhook first")
+            raise _ApiError(msg, status=409)
         offset, timeout = int(params.get("offset", 0)), float(params.get("timeout", 0))
         async with self._arrived:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -169,7 +207,7 @@ class FakeTelegram:
         chat_id = int(params["chat_id"])
         message: dict[str, Any] = {
             "message_id": next(self._ids[chat_id]), "date": int(time.time()),
-            "chat": _chat(chat_id), "from": BOT_USER,
+            "chat": _chat(chat_id), "from": self.bot_user,
             **{k: v for k, v in content.items() if v is not None},
         }  # fmt: skip
         markup = params.get("reply_markup")
@@ -187,12 +225,37 @@ class FakeTelegram:
     # --- what a test does ------------------------------------------------------------------
 
     async def send_update(self, **payload: Any) -> dict[str, Any]:
-        """Queue an update (``message=...`` or ``callback_query=...``) for getUpdates."""
+        """Deliver an update (``message=...`` or ``callback_query=...``): POSTed to the
+        webhook when one is set, else queued for getUpdates."""
         update = {"update_id": next(self._update_ids), **payload}
-        async with self._arrived:
-            self._updates.append(update)
-            self._arrived.notify_all()
+        self.updates.append(update)
+        await self.deliver(update)
         return update
+
+    async def deliver(self, update: dict[str, Any], *, url: str | None = None) -> int:
+        """Deliver ``update`` as it is (again, to another worker's ``url``...): POSTed to
+        ``url`` or the webhook with its secret, or queued for getUpdates.
+
+        :returns: the webhook's HTTP status (200 when queued).
+        """
+        if self.webhook is None and url is None:
+            async with self._arrived:
+                self._updates.append(update)
+                self._arrived.notify_all()
+            return 200
+        hook = self.webhook or {}
+        secret = hook.get("secret_token")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        async with ClientSession() as http, http.post(
+            url or hook["url"], json=update, headers=headers
+        ) as response:  # fmt: skip
+            self.webhook_answers.append(response.status)
+            return response.status
+
+    def flood(self, method: str, *retry_after: int) -> None:
+        """The next calls of ``method`` are refused with 429, one per ``retry_after`` (seconds
+        to wait, in Telegram's ``parameters.retry_after``)."""
+        self._floods[method].extend(retry_after)
 
     async def say(
         self, user: dict, chat_id: int, text: str, *, reply_to: dict | None = None
@@ -207,6 +270,22 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        self.messages[(chat_id, message["message_id"])] = message
+        await self.send_update(message=message)
+        return message
+
+    async def share_contact(
+        self, user: dict, chat_id: int, *, phone: str, owner: dict | None = None
+    ) -> dict[str, Any]:
+        """``user`` shares a contact in chat ``chat_id``: ``owner``'s (default their own, as
+        the "share my phone" button does), whose ``user_id`` Telegram sets to the owner."""
+        owner = owner or user
+        contact = {"phone_number": phone, "first_name": owner["first_name"],
+                   "user_id": owner["id"]}  # fmt: skip
+        message: dict[str, Any] = {
+            "message_id": next(self._ids[chat_id]), "date": int(time.time()),
+            "chat": _chat(chat_id), "from": user, "contact": contact,
+        }  # fmt: skip
         self.messages[(chat_id, message["message_id"])] = message
         await self.send_update(message=message)
         return message
@@ -256,8 +335,8 @@ class FakeTelegram:
 
 
 class _ApiError(Exception):
-    def __init__(self, description: str) -> None:
-        self.description = description
+    def __init__(self, description: str, status: int = 400) -> None:
+        self.description, self.status = description, status
 
 
 def user(user_id: int, first_name: str, username: str | None = None) -> dict[str, Any]:
@@ -288,7 +367,7 @@ def _decode(form: MultiDictProxy) -> tuple[dict[str, Any], dict[str, tuple[str, 
     return params, files
 
 
-def _error(status: int, description: str) -> web.Response:
+def _error(status: int, description: str, **extra: Any) -> web.Response:
     return web.json_response(
-        {"ok": False, "error_code": status, "description": description}, status=status
+        {"ok": False, "error_code": status, "description": description, **extra}, status=status
     )

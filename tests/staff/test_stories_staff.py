@@ -84,14 +84,15 @@ async def test_story_c_refusal_notice_in_the_chat(server: Served, staff_client: 
 
         await resident.say("我收到了吗？")
         assert "不予受理通知书" in resident.text
-        documents = [m["document"] for m in resident.last if m.get("document")]
+        # Rasa's "attachment" (an absolute link) with the file's details in "custom"
+        documents = [m["custom"] for m in resident.last if "attachment" in m]
         assert sorted(d["mime_type"] for d in documents) == ["application/pdf", "text/html"]
         async with aiohttp.ClientSession() as http:
             html_doc = next(d for d in documents if d["mime_type"] == "text/html")
-            async with http.get(server.base + html_doc["url"]) as r:
+            async with http.get(html_doc["url"]) as r:
                 html = await r.text()
             pdf_doc = next(d for d in documents if d["mime_type"] == "application/pdf")
-            async with http.get(server.base + pdf_doc["url"]) as r:
+            async with http.get(pdf_doc["url"]) as r:
                 assert (await r.read()).startswith(b"%PDF-")
         assert "不予受理通知书" in html and "住房" in html  # the reason: two houses
         assert "复核" in html or "行政复议" in html  # and his rights

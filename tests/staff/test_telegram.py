@@ -30,6 +30,7 @@ from bot.app import create_app_context
 from bot.channels.telegram import TelegramChannel, connect, make_bot
 from bot.middlewares.handoff import KEPT_ON_RETURN
 from bot.server import build_server
+from jiuzhu.settings import Settings
 from nlu import NluEngine
 from staff.accounts import account_named, link_telegram
 from staff.cases import Resident, open_case
@@ -37,6 +38,7 @@ from staff.telegram.board import Board
 from staff.telegram.notifier import CardNotifier
 from staff.web.keys import PUSHERS
 from store.demo.fixtures import fixture_by_story
+from store.migrate import upgrade
 from store.models import Case, CaseEvent, StaffAccess
 from store.session import transaction
 from templates import texts
@@ -91,7 +93,7 @@ async def _on_telegram(backend: str, tmp_path: Path, nlu: NluEngine) -> AsyncIte
     fake = FakeTelegram()
     await fake.start()
     settings = demo_database(backend, tmp_path).model_copy(update={
-        "telegram_token": SecretStr(TOKEN), "telegram_api_url": fake.base,
+        "bot_token": SecretStr(TOKEN), "telegram_api_base": fake.base,
         "telegram_staff_chat_id": STAFF_CHAT,
     })  # fmt: skip
     bot = make_bot(settings)
@@ -417,10 +419,11 @@ async def _event_texts(tg: OnTelegram, case_id: int, kind: str, *, count: int) -
 
 @pytest.mark.slow
 async def test_jiuzhu_telegram_polls_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    upgrade(Settings(data_dir=tmp_path))  # the deploy step: workers do not migrate
     fake = FakeTelegram()
     await fake.start()
     env = {**os.environ, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": "",
-           "JIUZHU_TELEGRAM_TOKEN": TOKEN, "JIUZHU_TELEGRAM_API_URL": fake.base,
+           "JIUZHU_BOT_TOKEN": TOKEN, "JIUZHU_TELEGRAM_API_BASE": fake.base,
            "JIUZHU_PORT": "0"}  # fmt: skip
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "jiuzhu", "telegram", cwd=ROOT, env=env,
@@ -444,15 +447,17 @@ async def test_jiuzhu_telegram_polls_answers_and_stops_on_sigterm(tmp_path: Path
 
 
 @pytest.mark.parametrize(("env", "expected"), [
-    ({}, "JIUZHU_TELEGRAM_TOKEN must be set"),
-    ({"JIUZHU_TELEGRAM_TOKEN": "123456:wrong"}, "JIUZHU_TELEGRAM_TOKEN was refused by Telegram"),
+    ({}, "JIUZHU_BOT_TOKEN must be set"),
+    ({"JIUZHU_TELEGRAM_TOKEN": "123456:wrong"}, "JIUZHU_BOT_TOKEN was refused by Telegram"),
 ])  # fmt: skip
 async def test_jiuzhu_telegram_without_a_good_token_is_one_line(
     tmp_path: Path, env: dict[str, str], expected: str
 ) -> None:
+    upgrade(Settings(data_dir=tmp_path))  # the deploy step: workers do not migrate
     fake = FakeTelegram()
     await fake.start()
-    base = {k: v for k, v in os.environ.items() if not k.startswith("JIUZHU_TELEGRAM")}
+    ours = ("JIUZHU_TELEGRAM", "JIUZHU_BOT")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "jiuzhu", "telegram", cwd=ROOT,
         env={**base, "JIUZHU_DATA_DIR": str(tmp_path), "JIUZHU_REDIS_URL": "",
