@@ -1,7 +1,9 @@
-"""What ``jiuzhu serve`` serves: the REST channel, and the staff console and API at ``/staff``.
+"""What ``jiuzhu serve`` serves: the REST channel, the web chat page at ``/``, and the staff
+console and API at ``/staff``.
 
 ``build_server(ctx)`` wires one :class:`~bot.app.AppContext` into one aiohttp application:
-the Rasa-compatible webhooks and document downloads (:mod:`bot.channels.rest`), the staff
+the Rasa-compatible webhooks and document downloads (:mod:`bot.channels.rest`), the web chat
+page and its API under ``/chat`` (:mod:`bot.channels.webchat`, pushed to at once), the staff
 app (:mod:`staff.web`) with the pushers that deliver a caseworker's message at once
 (:mod:`bot.channels.push`), the readiness probes, and ``GET /metrics`` (:mod:`bot.metrics`:
 outside the REST token, behind ``JIUZHU_METRICS_TOKEN`` when set). With
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from bot.app import AppContext
+from bot.channels import webchat as web_chat
 from bot.channels.cors import parse_origins
 from bot.channels.documents import DocumentStore
 from bot.channels.gateway import Gateway
@@ -59,12 +62,21 @@ def build_server(
 
     app = build_rest_app(
         Gateway(ctx.dispatcher, channel="rest"), token=token, readiness=ctx.readiness,
-        documents=documents, open_prefixes=("/staff/", METRICS_PATH, *open_paths),
+        documents=documents,
+        open_prefixes=("/staff/", METRICS_PATH, web_chat.PREFIX + "/", *open_paths),
         public_url=settings.public_url, cors_origins=parse_origins(settings.cors_origins),
         callback=callback,
     )  # fmt: skip
     if callback is not None:
         app.on_cleanup.append(close_poster)
+    webchat = web_chat.WebChat(
+        Gateway(ctx.dispatcher, channel=web_chat.CHANNEL),
+        web_chat.WebSessions(settings.secret(), secure=settings.secure_cookies),
+        ctx.workflow_data["sessionmaker"], documents=documents,
+        poll_outbox=settings.async_database_url.get_backend_name() != "sqlite",
+    )  # fmt: skip
+    webchat.mount(app)  # its own session cookie instead of the REST token
+    chosen[web_chat.CHANNEL] = webchat.live
     scrape = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.router.add_get(METRICS_PATH, metrics_handler(scrape))
     chosen.update(pushers or {})

@@ -200,6 +200,13 @@ async def _claim(session: AsyncSession, outbound_id: int) -> bool:
     return done.rowcount == 1
 
 
+async def unclaim(session: AsyncSession, outbound_ids: list[int]) -> None:
+    """Claimed messages that could not be shown wait again (for a push or the next turn)."""
+    await session.execute(
+        update(Outbound).where(Outbound.id.in_(outbound_ids)).values(delivered_at=None)
+    )
+
+
 async def _delivery(session: AsyncSession, row: Outbound) -> Delivery:
     attachments: list[Attachment] = []
     if row.notice_id is not None:
@@ -256,9 +263,7 @@ async def push_pending(
             log.warning("push %s on %s failed (%s); kept for the next turn",
                         outbound_id, delivery.channel, type(e).__name__)  # fmt: skip
             async with sessionmaker() as session:
-                await session.execute(
-                    update(Outbound).where(Outbound.id == outbound_id).values(delivered_at=None)
-                )
+                await unclaim(session, [outbound_id])
                 await session.commit()
     return sent
 

@@ -22,7 +22,8 @@ from jiuzhu.errors import ConfigError
 _NONCE = 12
 
 
-def _derive(secret: bytes, purpose: bytes) -> bytes:
+def derive_key(secret: bytes, purpose: bytes) -> bytes:
+    """A 32-byte key for one ``purpose`` (HKDF-SHA256 of the operator's secret)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"jiuzhu", info=purpose).derive(secret)
 
 
@@ -37,8 +38,8 @@ class Vault:
         if len(secret) < 16:
             msg = "JIUZHU_SECRET_KEY must be at least 16 characters"
             raise ConfigError(msg)
-        self._aead = AESGCM(_derive(secret, b"encryption"))
-        self._hmac_key = _derive(secret, b"lookup")
+        self._aead = AESGCM(derive_key(secret, b"encryption"))
+        self._hmac_key = derive_key(secret, b"lookup")
 
     def encrypt(self, plaintext: str) -> bytes:
         """``nonce || ciphertext || tag`` of the UTF-8 text."""

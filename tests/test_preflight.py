@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from jiuzhu.errors import ConfigError
+from jiuzhu.preflight import preflight
+from jiuzhu.settings import Settings
 from tests.conftest import TEST_SECRET, migrated
 
 READY = {
@@ -54,11 +57,20 @@ def _refusal(env: dict[str, str], *command: str) -> str:
      ("JIUZHU_SMS_ACCESS_KEY_SECRET", " "), ("JIUZHU_SMS_SIGN_NAME", None),
      ("JIUZHU_SMS_TEMPLATE_CODE", None)],
 )  # fmt: skip
-def test_production_serve_refuses_without_each_setting(
-    tmp_path: Path, missing: str, value: str | None
+def test_production_refuses_without_each_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, missing: str, value: str | None
 ) -> None:
-    line = _refusal(_env(tmp_path, **{missing: value}), "serve", "--port", "0")
-    assert line.startswith("error: JIUZHU_ENV=production refuses to start without")
+    # In-process (the settings as the environment gives them); the commands' one-line
+    # refusal is the subprocess test below.
+    for name, set_to in _env(tmp_path, **{missing: value}).items():
+        if name.startswith("JIUZHU_"):
+            monkeypatch.setenv(name, set_to)
+    if value is None:
+        monkeypatch.delenv(missing, raising=False)
+    with pytest.raises(ConfigError) as refused:
+        preflight(Settings(_env_file=None), host="127.0.0.1")
+    line = str(refused.value)
+    assert line.startswith("JIUZHU_ENV=production refuses to start without")
     named = {name for name in READY if name in line and name != "JIUZHU_ENV"}
     assert named == {missing}, line
 

@@ -64,7 +64,7 @@ class HandoffMiddleware(BaseMiddleware):
             await _show(bot, chat.id, delivery)
         state: FSMContext | None = data.get("state")
         if state is not None and any(d.reset_conversation for d in deliveries):
-            await _back_to_menu(state)
+            await back_to_menu(state)
         held = await relay.held_case(session, sender_hash) if found.held_case_id else None
         if held is not None:
             words = _words(event)
@@ -104,7 +104,8 @@ async def _show(bot: Bot, chat_id: int, delivery: relay.Delivery) -> None:
         await bot.send_document(chat_id, BufferedInputFile(attachment.data, attachment.filename))
 
 
-async def _back_to_menu(state: FSMContext) -> None:
+async def back_to_menu(state: FSMContext) -> None:
+    """The dialogue restarts at the menu, keeping :data:`KEPT_ON_RETURN` (a case closed)."""
     data = await state.get_data()
     await state.set_state(None)
     await state.set_data({k: data[k] for k in KEPT_ON_RETURN if k in data})

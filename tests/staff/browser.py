@@ -24,8 +24,10 @@ LAPTOP = {"width": 1366, "height": 900}
 
 
 @asynccontextmanager
-async def chromium_page(locale: str = "zh-CN") -> AsyncIterator[Page]:
-    """A fresh page (own cookies) in headless Chromium at :data:`LAPTOP` size."""
+async def chromium_page(
+    locale: str = "zh-CN", viewport: dict[str, int] | None = None
+) -> AsyncIterator[Page]:
+    """A fresh page (own cookies) in headless Chromium, :data:`LAPTOP` size by default."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("no chromium on the PATH: run `bash scripts/system-deps.sh` as root")
@@ -34,7 +36,7 @@ async def chromium_page(locale: str = "zh-CN") -> AsyncIterator[Page]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, headless=True)
         try:
-            context = await browser.new_context(viewport=LAPTOP, locale=locale)
+            context = await browser.new_context(viewport=viewport or LAPTOP, locale=locale)
             yield await context.new_page()
         finally:
             await browser.close()
