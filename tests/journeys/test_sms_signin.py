@@ -145,9 +145,15 @@ async def test_a_production_sign_in_code_arrives_only_by_sms(
     assert (tmp_path / "serve.log").read_text().count(code) == 0  # nor in the log
     engine = make_sync_engine(settings)
     try:
-        with engine.connect() as conn:
-            row = conn.execute(select(SmsOutbox.status, SmsOutbox.attempts, SmsOutbox.text,
-                                      SmsOutbox.provider_ref)).one()  # fmt: skip
+        # The worker records the send after the provider answered: under load that commit
+        # may come after the sign-in, so wait (bounded) for the row to leave "pending".
+        for _ in range(120):
+            with engine.connect() as conn:
+                row = conn.execute(select(SmsOutbox.status, SmsOutbox.attempts, SmsOutbox.text,
+                                          SmsOutbox.provider_ref)).one()  # fmt: skip
+            if row.status != "pending":
+                break
+            await asyncio.sleep(0.25)
     finally:
         engine.dispose()
     assert tuple(row) == ("sent", 1, "", received.biz_id)  # sent once, the code not kept
