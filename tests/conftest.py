@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiuzhu.clock import FrozenClock, set_clock
 from jiuzhu.settings import Settings
+from nlu import rasa_env
 from store.crypto import configure_vault
 from store.migrate import upgrade
 from store.session import make_async_engine, make_sessionmaker, make_sync_engine
@@ -74,3 +75,15 @@ async def sessionmaker(db_settings: Settings) -> AsyncIterator[async_sessionmake
     engine = make_async_engine(db_settings)
     yield make_sessionmaker(engine)
     await engine.dispose()
+
+
+def rasa_venv() -> Path:
+    """The Rasa venv built by ``jiuzhu nlu rasa-setup``; skips the test when it is missing,
+    fails it instead when ``JIUZHU_REQUIRE_RASA=1`` (CI)."""
+    venv = rasa_env.default_venv()
+    if not rasa_env.is_ready(venv):
+        why = f"Rasa venv not built at {venv}: run `jiuzhu nlu rasa-setup`"
+        if os.environ.get("JIUZHU_REQUIRE_RASA") == "1":
+            pytest.fail(f"JIUZHU_REQUIRE_RASA=1 but {why}")
+        pytest.skip(why)
+    return venv

@@ -27,8 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from nlu import rasa_env
-from tests.conftest import TEST_SECRET, TEST_TODAY
+from tests.conftest import TEST_SECRET, TEST_TODAY, rasa_venv
 from tests.journeys.conftest import demo_database, story_ids
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
@@ -37,15 +36,6 @@ TURN_END = "@@turn-end@@"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BUTTON = re.compile(r"^\d+: (?P<title>.+?) \((?P<payload>[^()]*)\)$")
 
-
-def _rasa_python() -> Path:
-    venv = rasa_env.default_venv()
-    if not rasa_env.is_ready(venv):
-        why = f"Rasa venv not built at {venv}: run `jiuzhu nlu rasa-setup`"
-        if os.environ.get("JIUZHU_REQUIRE_RASA") == "1":
-            pytest.fail(f"JIUZHU_REQUIRE_RASA=1 but {why}")
-        pytest.skip(why)
-    return venv / "bin" / "python"
 
 
 def _free_port() -> int:
@@ -149,7 +139,7 @@ class Console:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve, str, Path]]:
-    python = _rasa_python()
+    python = rasa_venv() / "bin" / "python"
     data_dir = tmp_path_factory.mktemp("serve")
     demo_database("sqlite", data_dir)
     token = secrets.token_urlsafe(16)

@@ -16,6 +16,7 @@ import pytest
 
 from nlu import LocalNlu, rasa_env, training_data
 from nlu.training_data import TrainingData
+from tests.conftest import rasa_venv
 
 
 @pytest.fixture(scope="session")
@@ -32,20 +33,11 @@ def local_engine(tmp_path_factory: pytest.TempPathFactory, data: TrainingData) -
     return engine
 
 
-def _rasa_venv() -> Path:
-    venv = rasa_env.default_venv()
-    if not rasa_env.is_ready(venv):
-        why = f"Rasa venv not built at {venv}: run `jiuzhu nlu rasa-setup`"
-        if os.environ.get("JIUZHU_REQUIRE_RASA") == "1":
-            pytest.fail(f"JIUZHU_REQUIRE_RASA=1 but {why}")
-        pytest.skip(why)
-    return venv
-
 
 @pytest.fixture(scope="session")
 def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rasa_env.RasaServer]:
     """A real ``rasa run --enable-api`` serving a model trained on all the data."""
-    venv = _rasa_venv()
+    venv = rasa_venv()
     work = tmp_path_factory.mktemp("rasa")
     # Trained models are kept outside the repo, named by the hash of data, config and Rasa
     # version: a run on unchanged data reuses it instead of training for minutes.

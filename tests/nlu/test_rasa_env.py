@@ -79,9 +79,9 @@ def test_rasa_environment_keeps_home_in_data_dir(tmp_path: Path) -> None:
 
 @pytest.mark.rasa
 def test_setup_reuses_a_matching_venv() -> None:
-    from tests.nlu.conftest import _rasa_venv
+    from tests.conftest import rasa_venv
 
-    venv = _rasa_venv()
+    venv = rasa_venv()
     lines: list[str] = []
     assert rasa_env.setup(venv, echo=lines.append) == "reused"
     assert "already installed" in lines[0]
