@@ -63,7 +63,8 @@ def tax_benefit_system() -> JiuzhuTaxBenefitSystem:
 def _rules_version() -> str:
     digest = hashlib.sha256()
     files = [*sorted(PARAMETERS.rglob("*.yaml")), *sorted(VARIABLES.rglob("*.py"))]
-    files += [ROOT / name for name in ("standard.py", "kinds.py", "entities.py", "enums.py")]
+    files += [ROOT / name for name in ("standard.py", "kinds.py", "entities.py", "enums.py",
+                                        "statuses.py")]
     for path in files:
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

@@ -71,8 +71,7 @@ class financial_assets(Variable):
     definition_period = MONTH
     label = "家庭金融资产合计（元）"
     reference = (
-        "最低生活保障审核确认办法 第14条 [V]: "
-        "存款、有价证券、基金、商业保险、债权、互联网金融资产"
+        "最低生活保障审核确认办法 第14条 [V]: 存款、有价证券、基金、商业保险、债权、互联网金融资产"
     )
 
 
@@ -232,9 +231,7 @@ class business_visit_pending(Variable):
         business = family("home_visit_business", period)
         income = family("home_visit_income", period)
         cleared = (business == VisitFinding.confirmed) & (income == VisitFinding.confirmed)
-        return family("business_reviewable", period) & ~cleared & ~family(
-            "fails_business", period
-        )
+        return family("business_reviewable", period) & ~cleared & ~family("fails_business", period)
 
 
 class business_cleared_by_visit(Variable):
