@@ -7,6 +7,7 @@ a database (issue 3's contract). Invalid input raises :class:`jiuzhu.errors.Inva
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 from typing import Annotated
@@ -17,14 +18,35 @@ from jiuzhu.errors import InvalidInput
 
 
 def _read(path: Path) -> str:
+    """The file's text, at most MAX_JSON_CHARS bytes read (``/dev/zero`` does not fill memory).
+
+    :raises InvalidInput: one line per cause: no such file, file name too long, permission
+        denied, a directory, not UTF-8, too long, any other OSError with its reason.
+    """
+    from eligibility.bounds import shown
+    from eligibility.situation import MAX_JSON_CHARS
+
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_JSON_CHARS + 1)
+        text = data.decode("utf-8")
     except FileNotFoundError:
-        msg = f"--situation: no such file {str(path)!r}"
+        msg = f"--situation: no such file {shown(str(path))}"
         raise InvalidInput(msg) from None
     except (UnicodeDecodeError, IsADirectoryError) as e:
         msg = f"--situation: expected a UTF-8 JSON file ({e.__class__.__name__})"
         raise InvalidInput(msg) from None
+    except PermissionError:
+        msg = f"--situation: permission denied to read {shown(str(path))}"
+        raise InvalidInput(msg) from None
+    except OSError as e:
+        reason = "file name too long" if e.errno == errno.ENAMETOOLONG else e.strerror
+        msg = f"--situation: {(reason or type(e).__name__).lower()}"
+        raise InvalidInput(msg) from None
+    if len(data) > MAX_JSON_CHARS:
+        msg = f"--situation: expected a file of at most {MAX_JSON_CHARS} bytes"
+        raise InvalidInput(msg)
+    return text
 
 
 def render_table(result) -> str:

@@ -5,16 +5,13 @@ For the chat ("广州的低保标准是多少？"). Same parameters and resoluti
 
 from __future__ import annotations
 
-import re
-
 from openfisca_core import periods
 
 from eligibility import standard
+from eligibility.bounds import period_problem
 from eligibility.regions import is_guangdong_code
 from eligibility.system import tax_benefit_system
 from jiuzhu.errors import InvalidInput
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _check(region: str, area: str, period: str) -> None:
@@ -24,9 +21,9 @@ def _check(region: str, area: str, period: str) -> None:
     if area not in {"urban", "rural"}:
         msg = f"area: expected 'urban' or 'rural', got {area!r}"
         raise InvalidInput(msg)
-    if not _PERIOD.match(period) or period < "2021-01":
-        msg = f"period: expected a month YYYY-MM from 2021-01, got {period!r}"
-        raise InvalidInput(msg)
+    problem = period_problem(period)
+    if problem:
+        raise InvalidInput(f"period: {problem}")
 
 
 def dibao_standard(region: str, area: str, period: str) -> tuple[float, str]:

@@ -165,12 +165,12 @@ COUNTIES: dict[str, str] = {
     "445381": "罗定市",
 }
 
-_CODE = re.compile(r"^44\d{4}$")
+_CODE = re.compile(r"44[0-9]{4}")  # fullmatch, ASCII digits (not "４４０１０６")
 
 
 def is_guangdong_code(code: str) -> bool:
     """True when ``code`` is six digits, starts 44 and names one of the 21 prefectures."""
-    return bool(_CODE.match(code)) and code[:4] in PREFECTURES
+    return bool(_CODE.fullmatch(code)) and code[:4] in PREFECTURES
 
 
 def prefecture_code(code: str) -> str:
