@@ -69,7 +69,8 @@ SHOWN_CHARS = 40
 
 def shown(value: object) -> str:
     """``value`` as an error message repeats it: JSON's spelling for ``true``/``false``/
-    ``null``, numbers as Python writes them (``2.0``, ``1e+308``), strings quoted and cut to :data:`SHOWN_CHARS` characters."""
+    ``null``, numbers as Python writes them (``2.0``, ``1e+308``), strings quoted and cut to
+    :data:`SHOWN_CHARS` characters."""
     if value is True or value is False:
         return "true" if value else "false"
     if value is None:

@@ -363,6 +363,7 @@ def _one_line(error: ValidationError) -> str:
         most = "at most" if kind == "too_long" else "at least"
         limit = ctx.get("max_length", ctx.get("min_length"))
         items = "members" if where == "members" else "items"
+        items = items[:-1] if limit == 1 else items
         return f"{where}: expected {most} {limit} {items}, got {ctx.get('actual_length')}"
     if kind == "extra_forbidden":
         return f"{where}: unknown field"
