@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from eligibility import explain
-from eligibility.reasons import CITATIONS, FAVOURABLE
+from eligibility.reasons import FAVOURABLE, citation
 from eligibility.regions import region_name
 from eligibility.result import PrecheckResult
 from jiuzhu import clock
@@ -76,13 +76,13 @@ def _context(
                 "status": program.status,
                 "status_text": explain.status_text(program.status, locale),
                 "amount_text": explain.amount_text(
-                    program.monthly_amount, program.status, locale
+                    program.monthly_amount, program.status, locale, program.reasons
                 ),
                 "members": [names.get(m, m) for m in program.members],
                 "reasons": [
                     {
                         "text": explain.reason_text(r, names, locale),
-                        "rule": CITATIONS[r.code],
+                        "rule": citation(r.code, code),
                         "favourable": r.code in FAVOURABLE,
                     }
                     for r in program.reasons
