@@ -100,6 +100,12 @@ def _context(
                 "read_at": _when(_get(s, "read_at")),
             }
         )
+    records: dict[str, list[dict[str, str]]] = {}
+    for r in result.records:
+        who = names.get(r.member, r.member) if r.member else t.t("document-applicant")
+        key = f"data-kind-{r.kind.replace('_', '-')}"
+        records.setdefault(who, []).append(
+            {"kind": t.t(key), "text": explain.record_text(r, locale)})
     doc_date = family_context.get("date") or clock.today()
     return {
         "result": result,
@@ -109,6 +115,7 @@ def _context(
         "area_text": explain.area_text(result.area, locale),
         "source_text": explain.source_text(result.dibao_standard_source, locale),
         "data_sources": sources,
+        "records": records,
         "date": _when(doc_date),
         "case_number": family_context.get("case_number") or "—",
         "issuer": family_context.get("issuer") or t.t("document-issuer", region=place),

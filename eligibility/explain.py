@@ -54,15 +54,28 @@ def _described(item: Mapping[str, Any], names: Mapping[str, str], t: Texts) -> d
     category, grade = out.get("disability_category"), out.get("disability_grade")
     out["disability_text"] = (
         t.t("disability-grade", grade=int(grade), category=t.t(_key("disability", category)))
-        if category and grade else "")
+        if category and grade
+        else ""
+    )
     kind = out.get("business_kind")
     out["business_kind_text"] = t.t(_key("business-kind", kind)) if kind else ""
     cause = out.get("cause")
-    out["cause_text"] = (t.t(_key("business-cause", cause), employees=out.get("employees", 0))
-                         if cause else "")
+    out["cause_text"] = (
+        t.t(_key("business-cause", cause), employees=out.get("employees", 0)) if cause else ""
+    )
     exemption = out.get("exemption")
     out["exemption_text"] = t.t(_key("exemption", exemption)) if exemption else ""
-    out.setdefault("serious_illness", False)
+    for key, default in (
+        ("serious_illness", False),
+        ("rented_out", False),
+        ("area_m2", None),
+        ("credit_code", None),
+        ("employees", 0),
+    ):
+        out.setdefault(key, default)
+    area = out["area_m2"]
+    if isinstance(area, float) and area.is_integer():
+        out["area_m2"] = int(area)  # 80 平方米, not 80.0
     return out
 
 
@@ -86,10 +99,56 @@ def reason_text(
         data["members"] = [names.get(m, m) for m in data["members"]]
     for key in _MEMBER_LISTS:
         data[key] = [_described(item, names, t) for item in data.get(key) or []]
-    for key, default in (("pending", False), ("one_person", False), ("owned", None),
-                         ("exempt", None), ("members", []), ("standard", None)):
+    for key, default in (
+        ("pending", False),
+        ("one_person", False),
+        ("owned", None),
+        ("exempt", None),
+        ("members", []),
+        ("standard", None),
+    ):
         data.setdefault(key, default)
     return t.t(_key("reason", code), **data)
+
+
+#: per record kind: the fields its sentence needs (None when a record lacks one)
+_RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "income": ("income_kind", "monthly_amount", "month_from", "month_to"),
+    "real_estate": ("use", "area_m2", "rented_out", "exemption"),
+    "vehicle": ("vehicle_kind",),
+    "business_registration": ("credit_code", "business_kind", "employees", "luxury_goods"),
+    "financial_asset": ("asset_kind", "amount"),
+    "disability": ("category", "grade"),
+}
+
+
+def record_text(record: Mapping[str, Any] | Any, locale: str = DEFAULT_LOCALE) -> str:
+    """One line for a department record (:class:`eligibility.situation.RecordRef`), e.g.
+    ``住宅，89.5 平方米，已出租`` or ``个体工商户，统一社会信用代码 9144************12，
+    雇工 0 人``.
+
+    :raises KeyError: for a record kind without a text.
+    """
+    data = dict(record) if isinstance(record, Mapping) else record.model_dump()
+    kind = data["kind"]
+    fields = {name: None for name in _RECORD_FIELDS[kind]} | dict(data.get("fields") or {})
+    t = texts("eligibility", locale)
+    if kind == "disability":
+        fields["disability_category"], fields["disability_grade"] = (
+            fields["category"],
+            fields["grade"],
+        )
+    described = _described(fields, {}, t)
+
+    def word(prefix: str, value: Any) -> str:
+        key = _key(prefix, str(value))
+        return t.t(key) if value and key in t else str(value or "—")
+
+    described["income_text"] = word("income", fields.get("income_kind"))
+    described["vehicle_text"] = word("vehicle", fields.get("vehicle_kind"))
+    described["asset_text"] = word("asset", fields.get("asset_kind"))
+    described["employees"] = described.get("employees") or 0
+    return t.t(_key("record", kind), **described)
 
 
 def flag_text(
