@@ -56,6 +56,19 @@ marginal_premium_set_by_city           marginal family: the city sets the subsid
 no_premium_subsidy                     nobody is 特困, dibao, included alone or marginal
 =====================================  ============================================================
 
+Figures every code may add (optional: a stored older result lacks them): ``pending`` (True
+while the program waits on a home visit: the sentence says "入户核查确认后…"), ``one_person``
+(property sentences say "本人名下"), ``facts`` (per member: ``age``, ``disability_category``,
+``disability_grade``, ``serious_illness``, and for 特困 ``monthly_income`` and
+``tekun_countable_income``; for the medical subsidy ``basis`` tekun/dibao_single/dibao),
+``owned``/``exempt``/``houses`` (houses owned, exempt, and their :class:`RecordRef` fields),
+``registrations`` (per business: ``member``, masked ``credit_code``, ``business_kind``,
+``employees``, ``luxury_goods``, ``cause`` luxury_goods/employees/company/cooperative/
+individual or None). Members are ids; :func:`eligibility.explain.reason_text` shows names.
+A program refused because the property test fails gives the property reasons, never only
+"see dibao" (stories B and C). :func:`citation` says when the marginal-family property test
+is applied to dibao or 特困 by assumption ([A], RULES.md).
+
 Flags (``flags`` in the result): ``business_registration`` (action ``home_visit``) and
 ``member_unverified`` (action ``obtain_consent``).
 """

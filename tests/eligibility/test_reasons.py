@@ -344,3 +344,10 @@ def test_dibao_property_citation_says_it_is_applied_by_assumption() -> None:
     assert citation("income_below_standard", "dibao") == citation("income_below_standard", "tekun")
     notice = render_refusal_notice(evaluate_one(story_c()), {"applied_programs": ["dibao"]})
     assert "粤府办〔2022〕3号" in notice and "参照低保边缘家庭财产认定办法" in notice
+
+
+def test_english_catalogue_says_the_same_for_story_d() -> None:
+    visit = evaluate_one(story_d()).programs["dibao"].reasons[1]
+    sentence = reason_text(visit, {"d_mr": "Liang"}, "en")
+    assert "in family members' names (a husband-and-wife micro business of Liang" in sentence
+    assert "once staff confirm it on a home visit" in sentence
