@@ -78,7 +78,7 @@ def render_table(result) -> str:
              t.t("precheck-col-amount"), t.t("precheck-col-members"))]
     for code, program in result.programs.items():
         rows.append((program_name(code), status_text(program.status),
-                     amount_text(program.monthly_amount, program.status),
+                     amount_text(program.monthly_amount, program.status, reasons=program.reasons),
                      "、".join(program.members) or "—"))
     widths = [max(_width(r[c]) for r in rows) for c in range(4)]
     for row in rows:

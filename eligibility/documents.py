@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from eligibility import explain
-from eligibility.reasons import CITATIONS, FAVOURABLE
+from eligibility.reasons import FAVOURABLE, citation
 from eligibility.regions import region_name
 from eligibility.result import PrecheckResult
 from jiuzhu import clock
@@ -76,13 +76,13 @@ def _context(
                 "status": program.status,
                 "status_text": explain.status_text(program.status, locale),
                 "amount_text": explain.amount_text(
-                    program.monthly_amount, program.status, locale
+                    program.monthly_amount, program.status, locale, program.reasons
                 ),
                 "members": [names.get(m, m) for m in program.members],
                 "reasons": [
                     {
                         "text": explain.reason_text(r, names, locale),
-                        "rule": CITATIONS[r.code],
+                        "rule": citation(r.code, code),
                         "favourable": r.code in FAVOURABLE,
                     }
                     for r in program.reasons
@@ -100,6 +100,12 @@ def _context(
                 "read_at": _when(_get(s, "read_at")),
             }
         )
+    records: dict[str, list[dict[str, str]]] = {}
+    for r in result.records:
+        who = names.get(r.member, r.member) if r.member else t.t("document-applicant")
+        key = f"data-kind-{r.kind.replace('_', '-')}"
+        records.setdefault(who, []).append(
+            {"kind": t.t(key), "text": explain.record_text(r, locale)})
     doc_date = family_context.get("date") or clock.today()
     return {
         "result": result,
@@ -109,6 +115,7 @@ def _context(
         "area_text": explain.area_text(result.area, locale),
         "source_text": explain.source_text(result.dibao_standard_source, locale),
         "data_sources": sources,
+        "records": records,
         "date": _when(doc_date),
         "case_number": family_context.get("case_number") or "—",
         "issuer": family_context.get("issuer") or t.t("document-issuer", region=place),

@@ -14,6 +14,9 @@ How records become the rules' input (each a reading of RULES.md):
 - ``student``: an enrolment open in the period; ``serious_illness``: a 重特大疾病 record;
 - ``has_supporter``: [A] another member aged 18–59, not a student, without a grade 1–2
   disability (supporters living elsewhere are not in the data: the caseworker checks);
+- records: each house, vehicle, business (credit code masked), financial asset, income
+  spell and disability certificate of the verified members, as ``Assets.records`` and then
+  ``PrecheckResult.records`` (the report lists them; the rules ignore them);
 - home-visit findings: those of the family's latest recorded visit (:class:`HomeVisitRecord`);
   an income the caseworker corrected replaces that member's department income by kind.
 """
@@ -36,11 +39,13 @@ from eligibility.situation import (
     Disability,
     HomeVisit,
     Member,
+    RecordRef,
     Situation,
 )
 from store.base import utcnow
 from store.models import Family, FamilyMember, HomeVisitRecord, Person
 from store.models import PrecheckResult as PrecheckRecord
+from store.pii import mask_credit_code
 from store.sources import SOURCES, ConsentRequired, read_records
 
 PRECHECK_KINDS = (
@@ -121,6 +126,69 @@ def _member(person: Person, relation: str, records: dict[str, list[Any]], day: d
     )
 
 
+def _records(member: str, records: dict[str, list[Any]]) -> list[RecordRef]:
+    """The member's records as :class:`RecordRef` (credit codes masked), for the report and
+    the reasons that name a record; no name, ID number or address is copied."""
+    refs = [
+        RecordRef(
+            kind="income",
+            member=member,
+            fields={
+                "income_kind": r.kind,
+                "monthly_amount": float(r.monthly_amount),
+                "month_from": r.month_from,
+                "month_to": r.month_to,
+            },
+        )
+        for r in records["income"]
+    ]
+    refs += [
+        RecordRef(
+            kind="real_estate",
+            member=member,
+            fields={
+                "use": h.kind,
+                "rented_out": bool(h.rented_out),
+                "area_m2": float(h.area_m2) if h.area_m2 is not None else None,
+                "exemption": h.exemption,
+            },
+        )
+        for h in records["real_estate"]
+    ]
+    refs += [
+        RecordRef(kind="vehicle", member=member, fields={"vehicle_kind": v.kind})
+        for v in records["vehicle"]
+    ]
+    refs += [
+        RecordRef(
+            kind="business_registration",
+            member=member,
+            fields={
+                "credit_code": mask_credit_code(b.credit_code),
+                "business_kind": b.kind,
+                "employees": b.employees,
+                "luxury_goods": bool(b.luxury_goods),
+            },
+        )
+        for b in records["business_registration"]
+    ]
+    refs += [
+        RecordRef(
+            kind="financial_asset",
+            member=member,
+            fields={"asset_kind": a.kind, "amount": float(a.amount)},
+        )
+        for a in records["financial_asset"]
+    ]
+    refs += [
+        RecordRef(
+            kind="disability", member=member, fields={"category": c.category, "grade": c.grade}
+        )
+        for c in records["disability"]
+    ]
+    return refs  # fmt: skip
+
+
 def _age(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -136,7 +204,8 @@ async def build_situation(
     members, unverified, sources = [], [], []
     assets: dict[str, Any] = {"residential_properties": 0, "nonresidential_properties": 0,
                               "exempt_residential_properties": 0, "vehicles": [],
-                              "business_registrations": [], "financial_assets": 0.0}  # fmt: skip
+                              "business_registrations": [], "financial_assets": 0.0,
+                              "records": []}  # fmt: skip
     for membership in family.members:
         person = membership.person
         try:
@@ -158,9 +227,11 @@ async def build_situation(
         assets["vehicles"] += [v.kind for v in records["vehicle"]]
         assets["business_registrations"] += [
             BusinessRegistration(kind=b.kind, employees=b.employees, luxury_goods=b.luxury_goods,
-                                 member=member_key(person.id))
+                                 member=member_key(person.id),
+                                 credit_code=mask_credit_code(b.credit_code))
             for b in records["business_registration"]
         ]  # fmt: skip
+        assets["records"] += _records(member_key(person.id), records)
         assets["financial_assets"] += sum(float(a.amount) for a in records["financial_asset"])
     applicant = next(m for m in family.members if m.relation == "applicant")
     if not any(m.relation == "applicant" for m in members):

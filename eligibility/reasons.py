@@ -56,6 +56,19 @@ marginal_premium_set_by_city           marginal family: the city sets the subsid
 no_premium_subsidy                     nobody is 特困, dibao, included alone or marginal
 =====================================  ============================================================
 
+Figures every code may add (optional: a stored older result lacks them): ``pending`` (True
+while the program waits on a home visit: the sentence says "入户核查确认后…"), ``one_person``
+(property sentences say "本人名下"), ``facts`` (per member: ``age``, ``disability_category``,
+``disability_grade``, ``serious_illness``, and for 特困 ``monthly_income`` and
+``tekun_countable_income``; for the medical subsidy ``basis`` tekun/dibao_single/dibao),
+``owned``/``exempt``/``houses`` (houses owned, exempt, and their :class:`RecordRef` fields),
+``registrations`` (per business: ``member``, masked ``credit_code``, ``business_kind``,
+``employees``, ``luxury_goods``, ``cause`` luxury_goods/employees/company/cooperative/
+individual or None). Members are ids; :func:`eligibility.explain.reason_text` shows names.
+A program refused because the property test fails gives the property reasons, never only
+"see dibao" (stories B and C). :func:`citation` says when the marginal-family property test
+is applied to dibao or 特困 by assumption ([A], RULES.md).
+
 Flags (``flags`` in the result): ``business_registration`` (action ``home_visit``) and
 ``member_unverified`` (action ``obtain_consent``).
 """
@@ -153,6 +166,25 @@ assert set(CITATIONS) == set(REASON_CODES)
 
 Reason = dict[str, Any]
 
+#: reason codes of the property test (their rule is 粤府办〔2022〕3号 for every program)
+PROPERTY_CODES: frozenset[str] = frozenset(
+    code for code, rule in CITATIONS.items() if rule.startswith(_PROPERTY_RULE)
+)
+_PROPERTY_BY_ASSUMPTION = "（低保、特困的财产标准未见公开规定，参照低保边缘家庭财产认定办法 [A]）"
+
+
+def citation(code: str, program: str) -> str:
+    """The rule a reason applies, as a document cites it.
+
+    The property test is the marginal-family one (粤府办〔2022〕3号 [3P]); applied to any other
+    program it says so, since RULES.md: "Dibao's own property thresholds were not found: [A]
+    use the same test".
+    """
+    rule = CITATIONS[code]
+    if code in PROPERTY_CODES and program != "low_income_marginal":
+        return rule + _PROPERTY_BY_ASSUMPTION
+    return rule
+
 
 def _r(code: str, **figures: Any) -> Reason:
     assert code in REASON_CODES, code
@@ -163,40 +195,109 @@ def _money(x: float) -> float:
     return round(float(x), 2)
 
 
+def _one_person(f: Any) -> bool:
+    return int(f.household_size) == 1
+
+
+def _facts(f: Any, members: list[str], *extra: str) -> list[dict[str, Any]]:
+    """What the records say of each member (age, certificate, illness) and ``extra`` person
+    variables (e.g. ``tekun_countable_income``), for the sentence to name what decided."""
+    columns = ("age", "disability_category", "disability_grade", "serious_illness", *extra)
+    values = {name: f.person_values(name) for name in columns}
+    out = []
+    for m in members:
+        fact = {name: values[name][m] for name in columns}
+        if fact["disability_category"] == "none":
+            fact["disability_category"], fact["disability_grade"] = None, None
+        for name in extra:
+            if isinstance(fact[name], float):
+                fact[name] = _money(fact[name])
+        out.append({"member": m, **fact})
+    return out
+
+
+def _house_records(f: Any) -> list[dict[str, Any]]:
+    return [{"member": r.member, **r.fields} for r in f.situation.assets.records
+            if r.kind == "real_estate" and r.fields.get("use", "residential") == "residential"]
+
+
+#: why a registration is not the husband-and-wife micro shop the test allows (粤府办〔2022〕3号
+#: [3P]: "no business registration", except a micro shop with no employees that sells no
+#: high-end tobacco, alcohol or luxury goods); first cause that applies
+def _business_cause(b: Any) -> str | None:
+    if b.luxury_goods:
+        return "luxury_goods"
+    if b.employees > 0:
+        return "employees"
+    if b.kind != "micro":
+        return b.kind  # company, cooperative, or an individual business that is not micro
+    return None
+
+
+def _businesses(f: Any, *, refused_only: bool) -> list[dict[str, Any]]:
+    applicant = f.situation.applicant.id
+    out = []
+    for b in f.situation.assets.business_registrations:
+        cause = _business_cause(b)
+        if refused_only and cause is None:
+            continue
+        out.append({"member": b.member or applicant, "credit_code": b.credit_code,
+                    "business_kind": b.kind, "employees": b.employees,
+                    "luxury_goods": b.luxury_goods, "cause": cause})
+    return out
+
+
 def property_reasons(f: Any, *, passed_too: bool) -> list[Reason]:
-    """Reasons of the property test for family view ``f`` (see ``service._FamilyView``)."""
+    """Reasons of the property test for family view ``f`` (see ``service._FamilyView``).
+
+    Every reason carries ``one_person`` (a one-person household: "本人名下", not "家庭成员名下");
+    house and business reasons list the records they counted (:class:`RecordRef` fields).
+    """
     out: list[Reason] = []
+    alone = _one_person(f)
     if f.fails_financial_assets:
         out.append(_r("financial_assets_above_limit",
                       financial_assets_per_capita=_money(f.financial_assets_per_capita),
                       financial_assets_limit=_money(f.financial_assets_limit),
                       multiple=f.financial_assets_multiple,
-                      standard_urban=_money(f.dibao_standard_urban)))
+                      standard_urban=_money(f.dibao_standard_urban), one_person=alone))
     if f.fails_residential:
         out.append(_r("too_many_residential_properties",
                       residential_properties=f.counted_residential_properties,
-                      limit=f.max_residential_properties))
+                      owned=f.residential_properties,
+                      exempt=f.exempt_residential_properties,
+                      limit=f.max_residential_properties, one_person=alone,
+                      houses=_house_records(f)))
     if f.fails_nonresidential:
         out.append(_r("nonresidential_property",
                       nonresidential_properties=f.nonresidential_properties,
-                      limit=f.max_nonresidential_properties))
+                      limit=f.max_nonresidential_properties, one_person=alone))
     if f.fails_vehicles:
         out.append(_r("motor_vehicle", motor_vehicles=f.counted_motor_vehicles,
-                      limit=f.max_motor_vehicles))
+                      limit=f.max_motor_vehicles, one_person=alone))
     if f.fails_business:
-        code = ("business_not_micro_after_visit" if f.business_reviewable
-                else "business_registration")
-        out.append(_r(code, businesses=f.business_count))
+        reviewable = f.business_reviewable
+        code = "business_not_micro_after_visit" if reviewable else "business_registration"
+        out.append(_r(code, businesses=f.business_count, one_person=alone,
+                      registrations=_businesses(f, refused_only=not reviewable)))
     if f.business_visit_pending:
-        out.append(_r("business_needs_home_visit", businesses=f.business_count))
+        out.append(_r("business_needs_home_visit", businesses=f.business_count,
+                      one_person=alone, registrations=_businesses(f, refused_only=False)))
     if f.business_cleared_by_visit:
-        out.append(_r("business_cleared_by_visit", businesses=f.business_count))
+        out.append(_r("business_cleared_by_visit", businesses=f.business_count,
+                      one_person=alone, registrations=_businesses(f, refused_only=False)))
     if passed_too and f.property_status == "eligible":
         out.append(_r("property_test_passed",
                       financial_assets_per_capita=_money(f.financial_assets_per_capita),
                       financial_assets_limit=_money(f.financial_assets_limit),
                       residential_properties=f.counted_residential_properties))
     return out
+
+
+def _property_cause(f: Any) -> list[Reason]:
+    """The property reasons when the property test refuses, else nothing (for a program
+    whose own condition failed only because of it)."""
+    return property_reasons(f, passed_too=False) if f.property_status == "ineligible" else []
 
 
 def dibao(f: Any) -> list[Reason]:
@@ -209,11 +310,18 @@ def dibao(f: Any) -> list[Reason]:
 
 
 def low_income_marginal(f: Any) -> list[Reason]:
-    """Income between the standard and 1.5 ×, then the property test."""
+    """Income between the standard and 1.5 ×, then the property test.
+
+    Income below the standard sends to dibao only when the property test does not refuse:
+    a family refused for its property is told the property cause (stories B and C).
+    """
     income = _money(f.per_capita_income)
     if f.dibao_income_test:
-        return [_r("income_below_standard_dibao_applies", per_capita_income=income,
-                   standard=_money(f.dibao_standard))]
+        figures = {"per_capita_income": income, "standard": _money(f.dibao_standard)}
+        refused = _property_cause(f)
+        if refused:
+            return [_r("income_below_standard", **figures), *refused]
+        return [_r("income_below_standard_dibao_applies", **figures)]
     if not f.marginal_income_test:
         return [_r("income_not_below_marginal_line", per_capita_income=income,
                    marginal_line=_money(f.marginal_line))]
@@ -226,28 +334,42 @@ def dibao_single(f: Any) -> list[Reason]:
     """Severe members of a marginal family, full standard each."""
     members = f.members_with("dibao_single")
     if members:
-        return [_r("single_inclusion", members=members, standard=_money(f.dibao_standard)),
+        return [_r("single_inclusion", members=members, standard=_money(f.dibao_standard),
+                   facts=_facts(f, members)),
                 *property_reasons(f, passed_too=False)]
     if not f.any_person("severe_for_single_inclusion"):
         return [_r("no_member_severe")]
     return [_r("not_marginal_family"), *low_income_marginal(f)]
 
 
+def _ids(f: Any, mask: Any) -> list[str]:
+    return [m for m, keep in zip(f.member_ids, mask, strict=True) if keep]
+
+
 def tekun(f: Any) -> list[Reason]:
-    """Unable to work, own income below the standard, no able supporter; property test."""
+    """Unable to work, own income below the standard, no able supporter; property test.
+
+    Each member is named with the facts the rules read (age, certificate) and the own income
+    counted for 特困 (``tekun_countable_income``, exempt kinds taken out) against the standard.
+    """
+    standard = _money(f.dibao_standard)
     members = f.members_with("tekun")
     if members:
         return [_r("tekun_conditions_met", members=members,
-                   tekun_standard=_money(f.tekun_standard)),
+                   tekun_standard=_money(f.tekun_standard), standard=standard,
+                   facts=_facts(f, members, "monthly_income", "tekun_countable_income")),
                 *property_reasons(f, passed_too=False)]
     unable = f.person_mask("unable_to_work")
     if not unable.any():
         return [_r("no_member_unable_to_work")]
     no_supporter = unable & ~f.person_mask("has_supporter")
     if not no_supporter.any():
-        return [_r("supporter_available")]
+        supported = _ids(f, unable)
+        return [_r("supporter_available", members=supported, facts=_facts(f, supported))]
     if not (no_supporter & f.person_mask("tekun_income_test")).any():
-        return [_r("own_income_not_below_standard", standard=_money(f.dibao_standard))]
+        above = _ids(f, no_supporter)
+        return [_r("own_income_not_below_standard", standard=standard, members=above,
+                   facts=_facts(f, above, "tekun_countable_income"))]
     return property_reasons(f, passed_too=False)
 
 
@@ -256,10 +378,10 @@ def disability_living_subsidy(f: Any) -> list[Reason]:
     members = f.members_with("disability_living_subsidy")
     if members:
         return [_r("disabled_member_in_assisted_family", members=members,
-                   amount_per_person=_money(f.living_subsidy))]
+                   amount_per_person=_money(f.living_subsidy), facts=_facts(f, members))]
     if not f.any_person("is_disabled"):
         return [_r("no_disabled_member")]
-    return [_r("family_not_assisted")]
+    return [_r("family_not_assisted"), *_property_cause(f)]
 
 
 def disability_care_subsidy(f: Any) -> list[Reason]:
@@ -267,8 +389,21 @@ def disability_care_subsidy(f: Any) -> list[Reason]:
     members = f.members_with("disability_care_subsidy")
     if members:
         return [_r("severe_disability_grade_1_2", members=members,
-                   amount_per_person=_money(f.care_subsidy))]
+                   amount_per_person=_money(f.care_subsidy), facts=_facts(f, members))]
     return [_r("no_member_grade_1_2")]
+
+
+def _full_subsidy_basis(f: Any, members: list[str]) -> list[dict[str, Any]]:
+    """Why each member's premium is paid in full: 特困, included alone, or dibao (the first
+    of the statuses ``medical_full_subsidy`` reads that is not ineligible)."""
+    tekun_status = f.person_values("tekun_person_status")
+    single = f.person_values("dibao_single_person_status")
+    out = []
+    for m in members:
+        basis = ("tekun" if tekun_status[m] != "ineligible"
+                 else "dibao_single" if single[m] != "ineligible" else "dibao")
+        out.append({"member": m, "basis": basis})
+    return out
 
 
 def medical_insurance_subsidy(f: Any) -> list[Reason]:
@@ -276,21 +411,46 @@ def medical_insurance_subsidy(f: Any) -> list[Reason]:
     out: list[Reason] = []
     full = f.members_with("medical_full")
     if full:
-        out.append(_r("premium_fully_subsidised", members=full))
+        out.append(_r("premium_fully_subsidised", members=full,
+                      facts=_full_subsidy_basis(f, full)))
     if f.low_income_marginal_status in {"eligible", "needs_home_visit"}:
         rest = [m for m in f.member_ids if m not in full]
         if rest:
             out.append(_r("marginal_premium_set_by_city", members=rest))
-    return out or [_r("no_premium_subsidy")]
+    return out or [_r("no_premium_subsidy"), *_property_cause(f)]
+
+
+def visit_pending_reason(f: Any) -> Reason:
+    """``business_needs_home_visit`` for a program that waits on the family's visit."""
+    return _r("business_needs_home_visit", businesses=f.business_count,
+              one_person=_one_person(f), registrations=_businesses(f, refused_only=False),
+              pending=True)
+
+
+def _pending_aware(program: str, choose: Callable[[Any], list[Reason]]) -> Callable:
+    """``choose`` whose reasons say ``pending=True`` while the program waits on a home visit,
+    so no sentence states as a fact what only the visit can confirm."""
+
+    def reasons(f: Any) -> list[Reason]:
+        found = choose(f)
+        if getattr(f, f"{program}_status") == "needs_home_visit":
+            return [{**r, "pending": True} for r in found]
+        return found
+
+    reasons.__doc__ = choose.__doc__
+    return reasons
 
 
 #: program code -> function choosing its reasons
 BY_PROGRAM: dict[str, Callable[[Any], list[Reason]]] = {
-    "dibao": dibao,
-    "low_income_marginal": low_income_marginal,
-    "dibao_single": dibao_single,
-    "tekun": tekun,
-    "disability_living_subsidy": disability_living_subsidy,
-    "disability_care_subsidy": disability_care_subsidy,
-    "medical_insurance_subsidy": medical_insurance_subsidy,
+    code: _pending_aware(code, choose)
+    for code, choose in {
+        "dibao": dibao,
+        "low_income_marginal": low_income_marginal,
+        "dibao_single": dibao_single,
+        "tekun": tekun,
+        "disability_living_subsidy": disability_living_subsidy,
+        "disability_care_subsidy": disability_care_subsidy,
+        "medical_insurance_subsidy": medical_insurance_subsidy,
+    }.items()
 }

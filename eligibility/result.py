@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from eligibility.situation import RecordRef
 
 StatusName = Literal["eligible", "ineligible", "needs_home_visit"]
 
@@ -49,7 +51,8 @@ class PrecheckResult(BaseModel):
     """Outcome of every program for one family in one month.
 
     Amounts are yuan per month rounded to 2 decimals. ``complete`` is False when members were
-    left out for lack of consent (``unverified_members``).
+    left out for lack of consent (``unverified_members``). ``records``: the department records
+    found, masked (:class:`eligibility.situation.RecordRef`; empty for a what-if without them).
     """
 
     region: str
@@ -63,6 +66,7 @@ class PrecheckResult(BaseModel):
     programs: dict[str, ProgramResult]
     flags: list[Flag]
     unverified_members: list[str]
+    records: list[RecordRef] = Field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -74,5 +78,9 @@ class PrecheckResult(BaseModel):
         return self.programs[program].status
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The issue's output JSON as plain Python data (``json.dumps``-able)."""
-        return self.model_dump(mode="json")
+        """The issue's output JSON as plain Python data (``json.dumps``-able); ``records``
+        only when there are some (a what-if keeps the issue-3 shape)."""
+        data = self.model_dump(mode="json")
+        if not data["records"]:
+            del data["records"]
+        return data

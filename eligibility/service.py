@@ -36,7 +36,8 @@ FAMILY_OUTPUTS: tuple[str, ...] = (
     "counted_motor_vehicles", "business_count", "fails_financial_assets", "fails_residential",
     "fails_nonresidential", "fails_vehicles", "fails_business", "business_reviewable",
     "business_visit_pending", "business_cleared_by_visit", "property_status",
-    "dibao_income_test", "marginal_income_test",
+    "dibao_income_test", "marginal_income_test", "residential_properties",
+    "exempt_residential_properties",
     "dibao_status", "dibao_amount", "low_income_marginal_status",
     "dibao_single_status", "dibao_single_amount", "tekun_status", "tekun_amount",
     "disability_living_subsidy_status", "disability_living_subsidy_amount",
@@ -48,7 +49,8 @@ PERSON_OUTPUTS: tuple[str, ...] = (
     "disability_living_subsidy_person_status", "disability_care_subsidy_person_status",
     "medical_insurance_subsidy_person_status", "medical_full_subsidy",
     "unable_to_work", "has_supporter", "tekun_income_test", "severe_for_single_inclusion",
-    "is_disabled",
+    "is_disabled", "age", "disability_grade", "disability_category", "serious_illness",
+    "monthly_income", "tekun_countable_income",
 )
 _ENUM_DECODE = {"dibao_standard_source": SOURCE_NAMES}
 
@@ -230,6 +232,7 @@ class _FamilyView:
         self._i = i
         self._slice = slice(int(batch.offsets[i]), int(batch.offsets[i + 1]))
         self.member_ids = [m.id for m in situation.members]
+        self.situation = situation  # the records a reason names (input only, never a rule)
 
     def __getattr__(self, name: str) -> Any:
         batch = self._batch
@@ -244,6 +247,16 @@ class _FamilyView:
 
     def person_mask(self, name: str) -> np.ndarray:
         return np.asarray(self._batch.person[name][self._slice], dtype=bool)
+
+    def person_values(self, name: str) -> dict[str, Any]:
+        """Member id → the member's value of person variable ``name`` (enums as names)."""
+        values = self._batch.person[name][self._slice]
+        if name == "disability_category":
+            decode = [c.name for c in DisabilityCategory]
+            return {m: decode[int(v)] for m, v in zip(self.member_ids, values, strict=True)}
+        if name.endswith("_status"):
+            return {m: STATUS_NAMES[int(v)] for m, v in zip(self.member_ids, values, strict=True)}
+        return {m: v.item() for m, v in zip(self.member_ids, values, strict=True)}
 
     def any_person(self, name: str) -> bool:
         return bool(self.person_mask(name).any())
@@ -266,8 +279,7 @@ def _family_result(f: _FamilyView, situation: Situation) -> PrecheckResult:
         if status == "needs_home_visit" and all(
             r.code != "business_needs_home_visit" for r in reasons
         ):  # a person program waiting on the family's visit says so
-            reasons.append(Reason(code="business_needs_home_visit",
-                                  businesses=int(f.business_count)))
+            reasons.append(Reason(**reason_rules.visit_pending_reason(f)))
         if status == "ineligible":
             members: list[str] = []
         elif code == "dibao":
@@ -303,6 +315,7 @@ def _family_result(f: _FamilyView, situation: Situation) -> PrecheckResult:
         programs=programs,
         flags=flags,
         unverified_members=list(situation.unverified_members),
+        records=list(situation.assets.records),
     )
 
 

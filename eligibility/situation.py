@@ -195,12 +195,41 @@ class Member(_Model):
 
 
 class BusinessRegistration(_Model):
-    """A market-entity registration (市场主体登记) found by verification."""
+    """A market-entity registration (市场主体登记) found by verification.
+
+    ``credit_code``: the unified social credit code, already masked (``9144************12``,
+    :func:`store.pii.mask_credit_code`); only shown in reasons, the rules ignore it.
+    """
 
     kind: BusinessKind
     employees: Count = 0
     luxury_goods: bool = False
     member: str | None = None
+    credit_code: str | None = Field(default=None, max_length=18)
+
+
+RecordKind = Literal[
+    "income", "real_estate", "vehicle", "business_registration", "financial_asset", "disability"
+]
+RecordValue = str | int | float | bool | None
+
+
+class RecordRef(_Model):
+    """One department record the verification found, masked, for a resident to check.
+
+    Shown in the verification report and named by reasons; the rules ignore it (the counts
+    in :class:`Assets` and the members' figures decide). ``fields`` by ``kind``:
+    ``real_estate``: ``use`` (residential/nonresidential), ``area_m2``, ``rented_out``,
+    ``exemption`` (``uninhabited_mud_brick``/``inherited_ancestral``/None); ``vehicle``:
+    ``vehicle_kind``; ``business_registration``: ``credit_code`` (masked), ``business_kind``,
+    ``employees``, ``luxury_goods``; ``financial_asset``: ``asset_kind``, ``amount`` (yuan);
+    ``income``: ``income_kind``, ``monthly_amount`` (yuan/month), ``month_from``, ``month_to``;
+    ``disability``: ``category``, ``grade``.
+    """
+
+    kind: RecordKind
+    member: str | None = None
+    fields: dict[str, RecordValue] = Field(default_factory=dict)
 
 
 class Assets(_Model):
@@ -212,6 +241,7 @@ class Assets(_Model):
     vehicles: list[VehicleKind] = Field(default_factory=list)
     business_registrations: list[BusinessRegistration] = Field(default_factory=list)
     financial_assets: Yuan = 0.0
+    records: list[RecordRef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _exempt_within_total(self) -> Assets:
@@ -286,6 +316,11 @@ class Situation(_Model):
             if business.member is not None and business.member not in ids:
                 msg = (f"assets.business_registrations[{i}].member: expected a member id "
                        f"({', '.join(ids)}), got {business.member!r}")
+                raise ValueError(msg)
+        for i, record in enumerate(self.assets.records):
+            if record.member is not None and record.member not in ids:
+                msg = (f"assets.records[{i}].member: expected a member id "
+                       f"({', '.join(ids)}), got {record.member!r}")
                 raise ValueError(msg)
         self._check_unverified(ids)
         return self

@@ -93,6 +93,15 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_credit_code(value: str) -> str:
+    """``9144************12``: a unified social credit code (GB 32100-2015, 18 characters)
+    keeps its first 4 (registration office and region) and last 2; short input is masked
+    whole."""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 6) + value[-2:]
+
+
 def mask_phone(value: str) -> str:
     """``138****5678`` for an 11-digit mobile number; anything else keeps only its last 2."""
     digits = "".join(ch for ch in value if ch.isdigit())

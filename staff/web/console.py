@@ -324,7 +324,8 @@ def precheck_view(
         programs.append({
             "name": explain.program_name(code), "status": program.status,
             "status_text": explain.status_text(program.status),
-            "amount": explain.amount_text(program.monthly_amount, program.status),
+            "amount": explain.amount_text(program.monthly_amount, program.status,
+                                         reasons=program.reasons),
             "reasons": [explain.reason_text(r, names) for r in program.reasons],
         })  # fmt: skip
     return {

@@ -116,3 +116,45 @@ async def test_members_without_consent_are_unverified(demo, sessionmaker) -> Non
     assert not again.result.complete
     assert again.result.household_size == 7
     assert denied == 1
+
+
+async def test_story_b_records_found_are_listed_and_named(demo, sessionmaker) -> None:
+    """The pre-check carries each record found, masked; the house reason and the report name
+    them (fixture: the mother-in-law owns an 80 m² home and a 60 m² one rented out)."""
+    from eligibility.documents import render_verification_report
+    from eligibility.explain import reason_text
+
+    _, done = await _consented_precheck(sessionmaker, "B")
+    houses = [r for r in done.result.records if r.kind == "real_estate"]
+    assert sorted((h.fields["area_m2"], h.fields["rented_out"]) for h in houses) == [
+        (60.0, True),
+        (80.0, False),
+    ]
+    assert len({h.member for h in houses}) == 1  # both hers
+    reason = next(
+        r
+        for r in done.result.programs["dibao"].reasons
+        if r.code == "too_many_residential_properties"
+    )
+    mil = houses[0].member
+    text = reason_text(reason, {mil: "李*英"})
+    assert "李*英名下 80 平方米；2. 李*英名下 60 平方米，已出租" in text
+    html = render_verification_report(done.result, {"member_names": {mil: "李*英"}})
+    assert "查询到的记录" in html and "住宅，60 平方米，已出租" in html
+    assert "城乡居民基本养老保险基础养老金：每月 200 元，2015-01 起" in html
+
+
+async def test_story_d_business_is_named_by_its_masked_credit_code(demo, sessionmaker) -> None:
+    from eligibility.documents import render_verification_report
+    from eligibility.explain import reason_text
+
+    _, done = await _consented_precheck(sessionmaker, "D")
+    # 92445303MA4W9XXX1K: first 4 and last 2 kept, 12 masked
+    business = next(r for r in done.result.records if r.kind == "business_registration")
+    assert business.fields["credit_code"] == "9244************1K"
+    visit = next(
+        r for r in done.result.programs["dibao"].reasons if r.code == "business_needs_home_visit"
+    )
+    assert "统一社会信用代码 9244************1K，无雇工" in reason_text(visit)
+    html = render_verification_report(done.result, {})
+    assert "9244************1K" in html and "92445303MA4W9XXX1K" not in html

@@ -41,8 +41,12 @@ def test_story_b_second_house_ends_dibao():
     assert len(houses) == 1
     assert houses[0].model_dump() == {
         "code": "too_many_residential_properties",
-        "residential_properties": 2,
+        "residential_properties": 2,  # counted: 2 owned − 0 exempt
+        "owned": 2,
+        "exempt": 0,
         "limit": 1,
+        "one_person": False,  # three people live together
+        "houses": [],  # the what-if gives no house records
     }
     # the income alone would have qualified: the house is what decided
     assert dibao.reasons[0].code == "income_below_standard"

@@ -79,7 +79,7 @@ async def test_a_refused_pre_check_explained_in_english(resident: Resident) -> N
     await resident.press("I agree")
     result = await resident.sign_in(story_ids("C")[0])
     assert "Minimum Living Allowance (低保 dibao): does not qualify" in result
-    assert "Family members own 2 homes, more than the 1 allowed" in result
+    assert "You own 2 homes, more than the 1 allowed" in result  # Mr C lives alone
     assert "review by a person" in result
     await resident.press("Download the check report")
     report = resident.documents[0]["data"].decode()
