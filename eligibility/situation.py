@@ -321,6 +321,9 @@ def _location(loc: tuple[Any, ...]) -> str:
             ("function-", "literal[")
         ):
             continue
+        elif not (str(part).isascii() and str(part).isidentifier()) or len(str(part)) > 40:
+            # a key as typed: quoted, cut, one line
+            text = (text or "situation") + f"[{shown(str(part))}]"
         else:
             text += f".{part}" if text else str(part)
     return text or "situation"
