@@ -43,7 +43,7 @@ from pydantic import (
     model_validator,
 )
 
-from eligibility.bounds import EARLIEST_PERIOD, date_problem, period_problem, shown
+from eligibility.bounds import date_problem, period_problem, shown
 from eligibility.kinds import BUSINESS_KINDS, INCOME_KINDS, VEHICLE_KINDS
 from eligibility.regions import PREFECTURES, is_guangdong_code
 from jiuzhu.errors import InvalidInput
@@ -55,16 +55,15 @@ DisabilityCategoryName = Literal[
 VehicleKind = Literal["car", "truck", "van", "motorcycle", "e_bike", "disabled_mobility"]
 BusinessKind = Literal["micro", "individual", "company", "cooperative"]
 
-__all__ = ["EARLIEST_PERIOD"]  # re-exported: where callers used to find it
-
 assert set(VehicleKind.__args__) == set(VEHICLE_KINDS)
 assert set(BusinessKind.__args__) == set(BUSINESS_KINDS)
 
 MAX_HOUSEHOLD_SIZE = 20
-"""Most members a situation may list [A]. Guangdong's census tables (第七次全国人口普查
-广东省 tables of households by size) stop at "10 persons and more", a tiny share; 20 is
-far above any real family and stops a typing or generator error (200 members gave a
-227,600 元/月 dibao) before it reaches the rules."""
+"""Most members a situation may list [A]. The largest households in Guangdong's census
+tables of family households by size (第七次全国人口普查, grouped up to "10 persons and
+more", a tiny share; not re-read for this figure) are far below; 20 is above any real
+family and stops a typing or generator error (200 members gave a 227,600 元/月 dibao)
+before it reaches the rules. The database path builds the same model, so it is bound too."""
 
 MAX_YUAN = 100_000_000
 """Largest amount (yuan) accepted for an income or a financial asset [A]: 1亿, orders of
@@ -357,6 +356,9 @@ def _location(loc: tuple[Any, ...]) -> str:
             ("function-", "literal[")
         ):
             continue
+        elif not (str(part).isascii() and str(part).isidentifier()) or len(str(part)) > 40:
+            # a key as typed: quoted, cut, one line
+            text = (text or "situation") + f"[{shown(str(part))}]"
         else:
             text += f".{part}" if text else str(part)
     return text or "situation"

@@ -192,6 +192,10 @@ REFUSED = [
     (_text(old='"area": "urban"', new='"area": "urban", "x": [[[[[[[[[[[]]]]]]]]]]]'),
      "situation: expected JSON nested at most 10 deep"),
     ("[1, 2]", "situation: expected a JSON object"),
+    # an unknown key is repeated quoted and cut, on one line
+    (_text(old='"area": "urban"', new='"area": "urban", "a\\nb": 1'),
+     "situation['a\\nb']: unknown field"),
+    (_situation(**{"k" * 100: 1}), "situation['" + "k" * 38 + "…]: unknown field"),
 ]  # fmt: skip
 
 
