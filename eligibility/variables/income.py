@@ -10,6 +10,7 @@ are taken out. Both inputs take a value given for several months as that value i
 """
 
 import numpy as np
+from openfisca_core import periods
 from openfisca_core.model_api import ADD, MONTH, Variable, set_input_dispatch_by_period
 
 from eligibility.entities import Family, Person
@@ -27,7 +28,7 @@ class monthly_income(Variable):
 def averaging_window(period, parameters):
     """``(months, n)``: the ``n`` months before ``period`` (省政府令第262号 [3P])."""
     n = int(parameters(period).dibao.income.averaging_months)
-    return period.offset(-n).start.period("month", n), n
+    return periods.period(f"month:{period.offset(-n, MONTH).start}:{n}"), n
 
 
 def _average(person, name, period, parameters):
