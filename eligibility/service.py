@@ -90,7 +90,9 @@ def income_window(period: str) -> list[str]:
     return [str(month) for month in window.get_subperiods(periods.DateUnit.MONTH)]
 
 
-def _income_months(members: list[tuple[int, Any]], period: str) -> dict[str, dict[str, np.ndarray]]:
+def _income_months(
+    members: list[tuple[int, Any]], period: str
+) -> dict[str, dict[str, np.ndarray]]:
     """Per-month income inputs: a member's average (``monthly_income``) in each month of the
     window, or the amounts of ``income_months`` (facts of the database path)."""
     months = sorted({*income_window(period), *(k for _, m in members for k in m.income_months)})

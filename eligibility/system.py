@@ -22,7 +22,7 @@ VARIABLES = ROOT / "variables"
 
 
 def _kind_variables() -> list[type[Variable]]:
-    """``income_<kind>`` (Person, yuan in the calendar month) and ``vehicles_<kind>`` (Family, count)."""
+    """``income_<kind>`` (Person, yuan in a calendar month), ``vehicles_<kind>`` (Family)."""
     made: list[type[Variable]] = []
     for kind, text in INCOME_KINDS.items():
         made.append(type(f"income_{kind}", (Variable,), {

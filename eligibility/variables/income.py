@@ -38,7 +38,11 @@ def _average(person, name, period, parameters):
 
 def _average_exempt(person, period, parameters, exempt):
     return sum(
-        (_average(person, f"income_{kind}", period, parameters) for kind in exempt if exempt[kind]),
+        (
+            _average(person, f"income_{kind}", period, parameters)
+            for kind in exempt
+            if exempt[kind]
+        ),
         np.zeros(person.count),
     )
 

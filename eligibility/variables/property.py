@@ -11,6 +11,7 @@ from openfisca_core.model_api import MONTH, Enum, Variable
 from eligibility.entities import Family
 from eligibility.enums import Status, VisitFinding
 
+
 class residential_properties(Variable):
     value_type = int
     entity = Family

@@ -25,13 +25,13 @@ from jiuzhu import clock
 from jiuzhu.errors import InvalidInput
 from store.base import Base
 from store.crypto import vault
+from store.demo import rules
 from store.demo.fixtures import (
     FIXTURES,
     OFFICE_CONSENT_EXPIRES,
     OFFICE_CONSENT_GRANTED,
     FixtureFamily,
 )
-from store.demo import rules
 from store.demo.regions import PREFECTURES
 from store.demo.timeline import shift_date, shift_id_number, shift_row, years_for
 from store.demo.writer import BulkWriter

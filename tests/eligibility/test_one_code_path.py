@@ -81,8 +81,10 @@ async def test_chat_cli_and_batch_agree_on_the_supporter_family(sessionmaker, tm
     assert done.returncode == 0, done.stderr
     cli = json.loads(done.stdout)
 
-    others = [s.model_copy(update={"period": PERIOD})
-              for s in (story_a(PERIOD), story_b(PERIOD), story_c(PERIOD), story_d(PERIOD))]
+    others = [
+        s.model_copy(update={"period": PERIOD})
+        for s in (story_a(PERIOD), story_b(PERIOD), story_c(PERIOD), story_d(PERIOD))
+    ]
     batch = service.simulate(service.situations_to_arrays([*others[:2], situation, *others[2:]]))
     batch_result = batch.result(2)
 
