@@ -27,7 +27,7 @@ REGIONS = np.array([440106, 440304, 440781, 440203, 441825, 445303, 441900, 4407
 
 def synthetic_arrays(n_families: int, seed: int = 7):
     """SituationArrays for ``n_families`` random families of 1–8 people (mean ≈ 3), 2024-06."""
-    from eligibility.service import SituationArrays
+    from eligibility.service import SituationArrays, income_window
 
     rng = np.random.default_rng(seed)
     sizes = rng.choice(np.arange(1, 9), size=n_families,
@@ -44,12 +44,10 @@ def synthetic_arrays(n_families: int, seed: int = 7):
     disabled = rng.random(n_persons) < 0.06
     person = {
         "birth_date": birth,
-        "monthly_income": income,
-        "income_wage": income,
         "disability_grade": np.where(disabled, rng.integers(1, 5, size=n_persons), 0),
         "disability_category": np.where(disabled, rng.integers(1, 8, size=n_persons), 0),
         "serious_illness": rng.random(n_persons) < 0.02,
-        "has_supporter": rng.random(n_persons) < 0.9,
+        "declared_supporter_outside_household": rng.random(n_persons) < 0.1,
     }
     business = (rng.random(n_families) < 0.05).astype(np.int32)
     family = {
@@ -62,8 +60,11 @@ def synthetic_arrays(n_families: int, seed: int = 7):
         "business_count": business,
         "business_micro_count": business * (rng.random(n_families) < 0.7),
     }
+    # the same income in each month of the window the rules average
+    months = {month: {"monthly_income": income, "income_wage": income}
+              for month in income_window("2024-06")}
     return SituationArrays(period="2024-06", family=family, person=person,
-                           person_family=person_family, person_role=role)
+                           person_family=person_family, person_role=role, person_months=months)
 
 
 def _peak_rss_mib() -> float:

@@ -6,14 +6,16 @@ listed in ``unverified_members``; the result then says the pre-check is incomple
 
 How records become the rules' input (each a reading of RULES.md):
 
-- income: the average over the **6 months before** the period (广东省最低生活保障制度实施办法,
-  省政府令第262号 [3P]) of each income spell, split by kind so exempt kinds can be excluded;
-  an employee ``pension`` is a transfer income;
+- income: each income spell's amount in each month of the window the rules average
+  (:func:`eligibility.service.income_window`: the ``averaging_months`` before the period),
+  by kind (``Member.income_months``); the rules do the averaging and the exemptions. An
+  employee ``pension`` is a transfer income;
 - property: houses, vehicles, businesses and financial assets of the verified members
   (审核确认办法 art. 14 [V]); the housing provident fund is not a financial asset there;
 - ``student``: an enrolment open in the period; ``serious_illness``: a 重特大疾病 record;
-- ``has_supporter``: [A] another member aged 18–59, not a student, without a grade 1–2
-  disability (supporters living elsewhere are not in the data: the caseworker checks);
+- ability to work, supporters and age are decided by the rules (``unable_to_work``,
+  ``has_supporter``, ``age``), not here: supporters living elsewhere are not in the data, a
+  caseworker records them in the what-if JSON (``has_supporter``);
 - records: each house, vehicle, business (credit code masked), financial asset, income
   spell and disability certificate of the verified members, as ``Assets.records`` and then
   ``PrecheckResult.records`` (the report lists them; the rules ignore them);
@@ -32,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from eligibility.result import PrecheckResult
-from eligibility.service import evaluate_one
+from eligibility.service import evaluate_one, income_window
 from eligibility.situation import (
     Assets,
     BusinessRegistration,
@@ -85,26 +87,19 @@ def member_key(person_id: int) -> str:
     return f"p{person_id}"
 
 
-def months_before(period: str, count: int) -> list[str]:
-    """The ``count`` months before ``period`` (``"2024-07"``), oldest first."""
-    year, month = map(int, period.split("-"))
-    index = year * 12 + month - 1
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count, index)]
-
-
-def _average_income(records: list[Any], period: str) -> dict[str, float]:
-    window = months_before(period, 6)
-    by_kind: dict[str, float] = {}
-    for r in records:
-        months = sum(r.month_from <= m and (r.month_to is None or m <= r.month_to) for m in window)
-        if months:
-            kind = INCOME_KIND_MAP.get(r.kind, r.kind)
-            by_kind[kind] = by_kind.get(kind, 0.0) + float(r.monthly_amount) * months / 6
-    return {k: round(v, 2) for k, v in by_kind.items()}
+def _income_months(records: list[Any], period: str) -> dict[str, dict[str, float]]:
+    """Month → kind → yuan of the income spells over the averaging window (facts only)."""
+    months: dict[str, dict[str, float]] = {}
+    for month in income_window(period):
+        for r in records:
+            if r.month_from <= month and (r.month_to is None or month <= r.month_to):
+                kind = INCOME_KIND_MAP.get(r.kind, r.kind)
+                by_kind = months.setdefault(month, {})
+                by_kind[kind] = by_kind.get(kind, 0.0) + float(r.monthly_amount)
+    return months
 
 
 def _member(person: Person, relation: str, records: dict[str, list[Any]], day: date) -> Member:
-    income = _average_income(records["income"], f"{day:%Y-%m}")
     certificates = sorted(records["disability"], key=lambda c: c.grade)
     disability = certificates[0] if certificates else None
     student = any(
@@ -115,13 +110,11 @@ def _member(person: Person, relation: str, records: dict[str, list[Any]], day: d
         id=member_key(person.id),
         relation=relation,
         birth_date=person.birth_date,
-        monthly_income=round(sum(income.values()), 2),
-        income_kinds=income,
+        income_months=_income_months(records["income"], f"{day:%Y-%m}"),
         disability=Disability(category=disability.category, grade=disability.grade)
         if disability
         else None,
         serious_illness=any(m.serious_illness for m in records["medical_expense"]),
-        able_to_work=not (disability and disability.grade <= 2),
         student=student,
     )
 
@@ -189,10 +182,6 @@ def _records(member: str, records: dict[str, list[Any]]) -> list[RecordRef]:
     return refs  # fmt: skip
 
 
-def _age(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 async def build_situation(
     session: AsyncSession, family: Family, period: str, *, actor: str, purpose: str
 ) -> tuple[Situation, list[DataSource]]:
@@ -236,7 +225,6 @@ async def build_situation(
     applicant = next(m for m in family.members if m.relation == "applicant")
     if not any(m.relation == "applicant" for m in members):
         raise ConsentRequired(applicant.person_id, PRECHECK_KINDS)
-    _set_supporters(members, day)
     home_visit = _apply_visit(members, await latest_visit(session, family.id))
     situation = Situation(
         region=family.region_code,
@@ -248,16 +236,6 @@ async def build_situation(
         unverified_members=unverified,
     )
     return situation, _dedupe(sources)
-
-
-def _set_supporters(members: list[Member], day: date) -> None:
-    able = [
-        m.id
-        for m in members
-        if 18 <= _age(m.birth_date, day) < 60 and not m.student and m.able_to_work
-    ]
-    for m in members:
-        m.has_supporter = any(other != m.id for other in able)
 
 
 def _dedupe(sources: list[DataSource]) -> list[DataSource]:
@@ -283,6 +261,7 @@ def _apply_visit(members: list[Member], visit: HomeVisitRecord | None) -> HomeVi
     corrected = visit.findings.get("corrected_income") or {}
     for m in members:
         if m.id in corrected:
+            m.income_months = {}  # the caseworker's figure is the monthly average
             m.income_kinds = {k: float(v) for k, v in corrected[m.id].items()}
             m.monthly_income = round(sum(m.income_kinds.values()), 2)
     fields = HomeVisit.model_fields

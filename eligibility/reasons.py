@@ -59,7 +59,7 @@ no_premium_subsidy                     nobody is 特困, dibao, included alone o
 Figures every code may add (optional: a stored older result lacks them): ``pending`` (True
 while the program waits on a home visit: the sentence says "入户核查确认后…"), ``one_person``
 (property sentences say "本人名下"), ``facts`` (per member: ``age``, ``disability_category``,
-``disability_grade``, ``serious_illness``, and for 特困 ``monthly_income`` and
+``disability_grade``, ``serious_illness``, and for 特困 ``average_monthly_income`` and
 ``tekun_countable_income``; for the medical subsidy ``basis`` tekun/dibao_single/dibao),
 ``owned``/``exempt``/``houses`` (houses owned, exempt, and their :class:`RecordRef` fields),
 ``registrations`` (per business: ``member``, masked ``credit_code``, ``business_kind``,
@@ -357,7 +357,7 @@ def tekun(f: Any) -> list[Reason]:
     if members:
         return [_r("tekun_conditions_met", members=members,
                    tekun_standard=_money(f.tekun_standard), standard=standard,
-                   facts=_facts(f, members, "monthly_income", "tekun_countable_income")),
+                   facts=_facts(f, members, "average_monthly_income", "tekun_countable_income")),
                 *property_reasons(f, passed_too=False)]
     unable = f.person_mask("unable_to_work")
     if not unable.any():

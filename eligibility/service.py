@@ -20,7 +20,7 @@ from openfisca_core.simulation_builder import SimulationBuilder
 from eligibility import reasons as reason_rules
 from eligibility.entities import ROLE_KEYS
 from eligibility.enums import Area, DisabilityCategory, StandardSource, Status, VisitFinding
-from eligibility.kinds import INCOME_KINDS, VEHICLE_KINDS
+from eligibility.kinds import VEHICLE_KINDS
 from eligibility.result import PROGRAMS, Flag, PrecheckResult, ProgramResult, Reason
 from eligibility.situation import Situation
 from eligibility.system import RULES_VERSION, tax_benefit_system
@@ -42,7 +42,8 @@ FAMILY_OUTPUTS: tuple[str, ...] = (
     "dibao_single_status", "dibao_single_amount", "tekun_status", "tekun_amount",
     "disability_living_subsidy_status", "disability_living_subsidy_amount",
     "disability_care_subsidy_status", "disability_care_subsidy_amount",
-    "medical_insurance_subsidy_status",
+    "medical_insurance_subsidy_status", "low_income_marginal_amount",
+    "medical_insurance_subsidy_amount",
 )
 PERSON_OUTPUTS: tuple[str, ...] = (
     "dibao_single_person_status", "tekun_person_status",
@@ -50,7 +51,7 @@ PERSON_OUTPUTS: tuple[str, ...] = (
     "medical_insurance_subsidy_person_status", "medical_full_subsidy",
     "unable_to_work", "has_supporter", "tekun_income_test", "severe_for_single_inclusion",
     "is_disabled", "age", "disability_grade", "disability_category", "serious_illness",
-    "monthly_income", "tekun_countable_income",
+    "average_monthly_income", "tekun_countable_income", "low_income_marginal_person_status",
 )
 _ENUM_DECODE = {"dibao_standard_source": SOURCE_NAMES}
 
@@ -60,8 +61,11 @@ class SituationArrays:
     """Families of one month as columns.
 
     ``family``: variable name → array of length F; ``person``: variable name → length P,
-    persons of a family contiguous and in family order; ``person_family``: family index of
-    each person (int, non-decreasing); ``person_role``: index into
+    persons of a family contiguous and in family order, set for ``period``;
+    ``person_months``: month ``"YYYY-MM"`` → variable name → length P, set for that month
+    (the per-month income inputs ``monthly_income`` and ``income_<kind>``: the rules average
+    the :func:`income_window` before ``period``); ``person_family``: family index of each
+    person (int, non-decreasing); ``person_role``: index into
     :data:`eligibility.entities.ROLE_KEYS`. Variables left out take their defaults.
     """
 
@@ -71,14 +75,59 @@ class SituationArrays:
     person_family: np.ndarray
     person_role: np.ndarray
     situations: Sequence[Situation] | None = None
+    person_months: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @property
     def family_count(self) -> int:
         return len(self.family["region"])
 
 
+def income_window(period: str) -> list[str]:
+    """The months whose income the rules average for ``period`` (``"YYYY-MM"``), oldest first:
+    the ``dibao.income.averaging_months`` months before it (省政府令第262号 [3P])."""
+    from eligibility.variables.income import averaging_window
+
+    system = tax_benefit_system()
+    window, _ = averaging_window(periods.period(period), system.get_parameters_at_instant)
+    return [str(month) for month in window.get_subperiods(periods.DateUnit.MONTH)]
+
+
+def _income_months(
+    members: list[tuple[int, Any]], period: str
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per-month income inputs: a member's average (``monthly_income``) in each month of the
+    window, or the amounts of ``income_months`` (facts of the database path)."""
+    months = sorted({*income_window(period), *(k for _, m in members for k in m.income_months)})
+    kinds = sorted({k for _, m in members for k in m.income_kinds}
+                   | {k for _, m in members for v in m.income_months.values() for k in v})
+    window = set(income_window(period))
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for month in months:
+
+        def kinds_of(m: Any, month: str = month) -> dict[str, float]:
+            if m.income_months:
+                return m.income_months.get(month, {})
+            return m.income_kinds if month in window else {}
+
+        def total_of(m: Any, month: str = month) -> float:
+            if m.income_months:
+                return sum(m.income_months.get(month, {}).values())
+            return m.monthly_income if month in window else 0.0
+
+        columns = {"monthly_income": np.array([total_of(m) for _, m in members], dtype=float)}
+        for kind in kinds:
+            columns[f"income_{kind}"] = np.array(
+                [kinds_of(m).get(kind, 0.0) for _, m in members], dtype=float)
+        out[month] = columns
+    return out
+
+
 def situations_to_arrays(situations: Sequence[Situation]) -> SituationArrays:
     """Lay out situations of the same period as :class:`SituationArrays`.
+
+    A member's ``monthly_income`` (an average) is set in each month of the
+    :func:`income_window`; ``income_months`` are set month by month. Caseworker findings
+    (``able_to_work: false``, ``has_supporter``) become the ``declared_*`` inputs.
 
     :raises ValueError: when the situations do not share one period.
     """
@@ -90,21 +139,20 @@ def situations_to_arrays(situations: Sequence[Situation]) -> SituationArrays:
     role_index = {key: n for n, key in enumerate(ROLE_KEYS)}
     person: dict[str, np.ndarray] = {
         "birth_date": np.array([m.birth_date for _, m in members], dtype="datetime64[D]"),
-        "monthly_income": np.array([m.monthly_income for _, m in members], dtype=float),
         "disability_grade": np.array([m.disability.grade if m.disability else 0
                                       for _, m in members], dtype=np.int32),
         "disability_category": np.array(
             [_CATEGORY_INDEX[m.disability.category] if m.disability else 0
              for _, m in members], dtype=np.int16),
         "serious_illness": np.array([m.serious_illness for _, m in members], dtype=bool),
-        "able_to_work": np.array([m.able_to_work for _, m in members], dtype=bool),
         "student": np.array([m.student for _, m in members], dtype=bool),
-        "has_supporter": np.array([m.has_supporter for _, m in members], dtype=bool),
+        "declared_unable_to_work": np.array(
+            [m.able_to_work is False for _, m in members], dtype=bool),
+        "declared_supporter_outside_household": np.array(
+            [m.has_supporter is True for _, m in members], dtype=bool),
+        "declared_no_supporter": np.array(
+            [m.has_supporter is False for _, m in members], dtype=bool),
     }
-    for kind in INCOME_KINDS:
-        if any(kind in m.income_kinds for _, m in members):
-            person[f"income_{kind}"] = np.array(
-                [m.income_kinds.get(kind, 0.0) for _, m in members], dtype=float)
 
     def visit(s: Situation, name: str) -> int:
         value = getattr(s.home_visit, name) if s.home_visit else None
@@ -144,13 +192,15 @@ def situations_to_arrays(situations: Sequence[Situation]) -> SituationArrays:
     for kind in VEHICLE_KINDS:
         family[f"vehicles_{kind}"] = column(
             [s.assets.vehicles.count(kind) for s in situations], np.int32)
+    period = next(iter(periods_seen))
     return SituationArrays(
-        period=next(iter(periods_seen)),
+        period=period,
         family=family,
         person=person,
         person_family=np.array([i for i, _ in members], dtype=np.int64),
         person_role=np.array([role_index[m.relation] for _, m in members], dtype=np.int64),
         situations=situations,
+        person_months=_income_months(members, period),
     )
 
 
@@ -204,6 +254,9 @@ def simulate(arrays: SituationArrays) -> BatchResult:
         simulation.set_input(name, when, values)
     for name, values in arrays.family.items():
         simulation.set_input(name, period, values)
+    for month, columns in arrays.person_months.items():
+        for name, values in columns.items():
+            simulation.set_input(name, periods.period(month), values)
 
     def column(name: str) -> np.ndarray:
         values = simulation.calculate(name, period)
@@ -219,6 +272,7 @@ def simulate(arrays: SituationArrays) -> BatchResult:
         "max_motor_vehicles": int(p.property.max_motor_vehicles),
         "living_subsidy": float(p.disability.living_subsidy),
         "care_subsidy": float(p.disability.care_subsidy),
+        **{f"{code}_pays_cash": bool(p.cash_benefit[code]) for code in PROGRAMS},
     }
     offsets = np.searchsorted(arrays.person_family, np.arange(n_families + 1))
     return BatchResult(arrays, family, person, figures, offsets)
@@ -284,15 +338,10 @@ def _family_result(f: _FamilyView, situation: Situation) -> PrecheckResult:
             members: list[str] = []
         elif code == "dibao":
             members = list(f.member_ids)
-        elif code == "low_income_marginal":
-            alone = set(f.members_with("dibao_single"))
-            members = [m for m in f.member_ids if m not in alone]
         else:
             members = f.members_with(code)
-        if code in {"low_income_marginal", "medical_insurance_subsidy"}:
-            amount = None  # no cash standard (marginal) / premium set by each city
-        else:
-            amount = round(float(getattr(f, f"{code}_amount")), 2)
+        paid = getattr(f, f"{code}_pays_cash")  # parameters/cash_benefit
+        amount = round(float(getattr(f, f"{code}_amount")), 2) if paid else None
         programs[code] = ProgramResult(status=status, monthly_amount=amount, members=members,
                                        reasons=reasons)
     flags: list[Flag] = []

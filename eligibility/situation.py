@@ -1,8 +1,9 @@
 """The family a pre-check evaluates, as validated input (the what-if JSON of issue 3).
 
 Built by the what-if CLI from a JSON file, by the chat from what a resident said, and by the
-database path (``eligibility/precheck.py``) from department records. Amounts are yuan; monthly
-amounts are the average of the 6 months before applying (广东 省政府令第262号 [3P]).
+database path (``eligibility/precheck.py``) from department records. Amounts are yuan; a
+member's income is either the average of the 6 months before applying (广东 省政府令第262号
+[3P]) or the amounts of each month (:class:`Member`).
 
 :func:`parse_situation` turns any validation failure into :class:`jiuzhu.errors.InvalidInput`
 with one line naming the field and what was expected, e.g.
@@ -154,12 +155,37 @@ class Disability(_Model):
     grade: Annotated[int, BeforeValidator(_whole)] = Field(ge=1, le=4)
 
 
+def _check_kinds(kinds: dict[str, float]) -> dict[str, float]:
+    for kind, amount in kinds.items():
+        if kind not in INCOME_KINDS:
+            msg = (f"unknown income kind {shown(kind)}: expected one of "
+                   f"{', '.join(INCOME_KINDS)}")  # fmt: skip
+            raise ValueError(msg)
+        if amount < 0:
+            msg = f"{kind}: expected a number ≥ 0, got {amount:g}"
+            raise ValueError(msg)
+    return kinds
+
+
 class Member(_Model):
     """One family member (审核确认办法 art. 7 [V]).
 
-    ``monthly_income`` is the person's total monthly income (6-month average, yuan/month);
-    ``income_kinds`` optionally splits it by kind (:data:`eligibility.kinds.INCOME_KINDS`) so
-    exempt kinds are excluded; the kinds may not add up to more than ``monthly_income``.
+    Income, one of two forms:
+
+    - ``monthly_income``: the person's average monthly income over the months before the
+      period (``dibao.income.averaging_months``, 6; yuan/month), taken as the income of each
+      of those months; ``income_kinds`` optionally splits it by kind
+      (:data:`eligibility.kinds.INCOME_KINDS`) so exempt kinds are excluded; the kinds may not
+      add up to more than ``monthly_income``;
+    - ``income_months``: month (``"YYYY-MM"``) → kind → yuan received in that month (the
+      database path's records); months without an entry had no income.
+
+    ``able_to_work`` and ``has_supporter`` are optional caseworker findings; ``None`` (the
+    default) lets the rules decide (``unable_to_work``: 特困人员认定办法 art. 7; ``has_supporter``:
+    another household member able to support). ``able_to_work: false`` is a finding of
+    inability (e.g. a serious illness); ``true`` changes nothing, art. 7's age and certificate
+    tests still apply. ``has_supporter: true``: a supporter lives outside the household;
+    ``false``: nobody can in fact support. ``student`` feeds the supporter rule.
     """
 
     id: str = Field(min_length=1)
@@ -167,21 +193,27 @@ class Member(_Model):
     birth_date: Day
     monthly_income: Yuan = 0.0
     income_kinds: dict[str, Yuan] = Field(default_factory=dict)
+    income_months: dict[str, dict[str, Yuan]] = Field(default_factory=dict)
     disability: Disability | None = None
     serious_illness: bool = False
-    able_to_work: bool = True
+    able_to_work: bool | None = None
     student: bool = False
-    has_supporter: bool = True
+    has_supporter: bool | None = None
 
     @field_validator("income_kinds")
     @classmethod
     def _known_kinds(cls, kinds: dict[str, float]) -> dict[str, float]:
-        for kind in kinds:
-            if kind not in INCOME_KINDS:
-                msg = (f"unknown income kind {shown(kind)}: expected one of "
-                       f"{', '.join(INCOME_KINDS)}")  # fmt: skip
+        return _check_kinds(kinds)
+
+    @field_validator("income_months")
+    @classmethod
+    def _months(cls, months: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for month, kinds in months.items():
+            if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month):
+                msg = f"expected months as YYYY-MM, got {shown(month)}"
                 raise ValueError(msg)
-        return kinds
+            _check_kinds(kinds)
+        return months
 
     @model_validator(mode="after")
     def _kinds_within_total(self) -> Member:
@@ -189,6 +221,10 @@ class Member(_Model):
         if total > self.monthly_income + 0.005:
             msg = (f"income_kinds: add up to {total:g}, more than monthly_income "
                    f"{self.monthly_income:g}: expected kinds that split monthly_income")
+            raise ValueError(msg)
+        if self.income_months and (self.monthly_income or self.income_kinds):
+            msg = ("income_months: expected either income_months or monthly_income/"
+                   "income_kinds (an average), not both")
             raise ValueError(msg)
         return self
 

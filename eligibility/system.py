@@ -10,7 +10,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from openfisca_core.model_api import MONTH, Variable
+from openfisca_core.model_api import MONTH, Variable, set_input_dispatch_by_period
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 
 from eligibility.entities import Family, Person, entities
@@ -22,12 +22,13 @@ VARIABLES = ROOT / "variables"
 
 
 def _kind_variables() -> list[type[Variable]]:
-    """``income_<kind>`` (Person, yuan/month) and ``vehicles_<kind>`` (Family, count)."""
+    """``income_<kind>`` (Person, yuan in a calendar month), ``vehicles_<kind>`` (Family)."""
     made: list[type[Variable]] = []
     for kind, text in INCOME_KINDS.items():
         made.append(type(f"income_{kind}", (Variable,), {
             "value_type": float, "entity": Person, "definition_period": MONTH,
-            "label": f"月均收入中的{text}（元/月）",
+            "set_input": set_input_dispatch_by_period,
+            "label": f"当月收入中的{text}（元）",
             "reference": "最低生活保障审核确认办法 第13条 [V]",
         }))
     for kind, text in VEHICLE_KINDS.items():

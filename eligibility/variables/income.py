@@ -1,64 +1,93 @@
 """Countable income (审核确认办法 art. 13 [V]; 特困人员认定办法 [V]), per capita.
 
-``monthly_income`` is a person's average monthly income over the 6 months before applying
-(广东 省政府令第262号 [3P]); ``income_<kind>`` say how much of it is of that kind, so exempt
-kinds can be taken out. The ``income_<kind>`` variables are made from
-:data:`eligibility.kinds.INCOME_KINDS` in ``eligibility/system.py``.
+The income inputs are per **calendar month**: ``monthly_income`` is a person's income in that
+month and ``income_<kind>`` how much of it is of that kind (made from
+:data:`eligibility.kinds.INCOME_KINDS` in ``eligibility/system.py``). The income counted for a
+month is the average over the ``dibao.income.averaging_months`` (6) months before it
+(广东 省政府令第262号 [3P]); the kinds ``dibao.income.exempt`` / ``tekun.income_exempt`` mark
+are taken out. Both inputs take a value given for several months as that value in each month
+(``set_input_dispatch_by_period``), so ``month:2024-01:6: 800`` means 800 in each of 6 months.
 """
 
 import numpy as np
-from openfisca_core.model_api import MONTH, Variable
+from openfisca_core import periods
+from openfisca_core.model_api import ADD, MONTH, Variable, set_input_dispatch_by_period
 
 from eligibility.entities import Family, Person
-
-#: kinds excluded from dibao income: 审核确认办法 art. 13 [V]
-DIBAO_EXEMPT = (
-    "special_care",
-    "family_planning_award",
-    "scholarship",
-    "bravery_award",
-    "social_assistance",
-    "pension_basic_resident",
-)
-#: kinds excluded from tekun income: 特困人员认定办法 [V] (basic resident pension, insurance
-#: benefits, 优待抚恤金, 高龄津贴) plus [A] assumption: everything dibao excludes
-TEKUN_EXEMPT = (*DIBAO_EXEMPT, "insurance_benefit", "old_age_allowance")
 
 
 class monthly_income(Variable):
     value_type = float
     entity = Person
     definition_period = MONTH
+    set_input = set_input_dispatch_by_period
+    label = "当月收入（元）"
+    reference = "最低生活保障审核确认办法 第13条 [V]"
+
+
+def averaging_window(period, parameters):
+    """``(months, n)``: the ``n`` months before ``period`` (省政府令第262号 [3P])."""
+    n = int(parameters(period).dibao.income.averaging_months)
+    return periods.period(f"month:{period.offset(-n, MONTH).start}:{n}"), n
+
+
+def _average(person, name, period, parameters):
+    window, n = averaging_window(period, parameters)
+    return person(name, window, options=[ADD]) / n
+
+
+def _average_exempt(person, period, parameters, exempt):
+    return sum(
+        (
+            _average(person, f"income_{kind}", period, parameters)
+            for kind in exempt
+            if exempt[kind]
+        ),
+        np.zeros(person.count),
+    )
+
+
+class average_monthly_income(Variable):
+    """Mean of ``monthly_income`` over the averaging window before the period (yuan/month)."""
+
+    value_type = float
+    entity = Person
+    definition_period = MONTH
     label = "月均收入（申请前6个月平均, 元/月）"
-    reference = "广东省最低生活保障制度实施办法（省政府令第262号）[3P]"
+    reference = "广东省最低生活保障制度实施办法（省政府令第262号）[3P]; parameters/dibao/income"
+
+    def formula(person, period, parameters):
+        return _average(person, "monthly_income", period, parameters)
 
 
 class countable_income(Variable):
-    """Monthly income minus the kinds 审核确认办法 art. 13 excludes; never below 0."""
+    """Average income minus the kinds 审核确认办法 art. 13 excludes; never below 0."""
 
     value_type = float
     entity = Person
     definition_period = MONTH
     label = "低保计算收入（元/月）"
-    reference = "最低生活保障审核确认办法 第13条 [V]"
+    reference = "最低生活保障审核确认办法 第13条 [V]; parameters/dibao/income/exempt"
 
     def formula(person, period, parameters):
-        exempt = sum(person(f"income_{k}", period) for k in DIBAO_EXEMPT)
-        return np.maximum(person("monthly_income", period) - exempt, 0)
+        exempt = parameters(period).dibao.income.exempt
+        excluded = _average_exempt(person, period, parameters, exempt)
+        return np.maximum(person("average_monthly_income", period) - excluded, 0)
 
 
 class tekun_countable_income(Variable):
-    """Monthly income minus the kinds 特困人员认定办法 excludes; never below 0."""
+    """Average income minus the kinds 特困人员认定办法 excludes; never below 0."""
 
     value_type = float
     entity = Person
     definition_period = MONTH
     label = "特困认定计算收入（元/月）"
-    reference = "特困人员认定办法 第8条 [V]"
+    reference = "特困人员认定办法 第8条 [V]; parameters/tekun/income_exempt"
 
     def formula(person, period, parameters):
-        exempt = sum(person(f"income_{k}", period) for k in TEKUN_EXEMPT)
-        return np.maximum(person("monthly_income", period) - exempt, 0)
+        exempt = parameters(period).tekun.income_exempt
+        excluded = _average_exempt(person, period, parameters, exempt)
+        return np.maximum(person("average_monthly_income", period) - excluded, 0)
 
 
 class household_size(Variable):

@@ -1,11 +1,12 @@
 """低保边缘家庭 (low-income marginal family): income from the standard up to 1.5 × it,
 and the property test."""
 
+import numpy as np
 from openfisca_core.model_api import MONTH, Enum, Variable
 
-from eligibility.entities import Family
+from eligibility.entities import Family, Person
 from eligibility.enums import Status
-from eligibility.statuses import combine
+from eligibility.statuses import INELIGIBLE, combine
 
 
 class marginal_income_test(Variable):
@@ -35,3 +36,35 @@ class low_income_marginal_status(Variable):
 
     def formula(family, period, parameters):
         return combine(family("marginal_income_test", period), family("property_status", period))
+
+
+class low_income_marginal_person_status(Variable):
+    """The family's marginal status for each member not included in dibao alone (a member
+    included alone is counted by ``dibao_single``, not as a marginal-family member)."""
+
+    value_type = Enum
+    possible_values = Status
+    default_value = Status.ineligible
+    entity = Person
+    definition_period = MONTH
+    label = "低保边缘家庭成员（不含单独纳入低保者）"
+    reference = "审核确认办法 第8条 [V]: 单独纳入低保者按单人户纳入"
+
+    def formula(person, period, parameters):
+        alone = person("dibao_single_person_status", period) != Status.ineligible
+        family = person.family("low_income_marginal_status", period)
+        return np.where(alone, INELIGIBLE, np.asarray(family))
+
+
+class low_income_marginal_amount(Variable):
+    """Always 0: a marginal family gets special assistance, no cash standard
+    (parameters/cash_benefit: low_income_marginal false)."""
+
+    value_type = float
+    entity = Family
+    definition_period = MONTH
+    label = "低保边缘家庭现金救助（无, 元/月）"
+    reference = "parameters/cash_benefit [V]"
+
+    def formula(family, period, parameters):
+        return np.zeros(family.count)

@@ -65,3 +65,17 @@ class medical_insurance_subsidy_status(Variable):
 
     def formula(family, period, parameters):
         return family_status(family, period, "medical_insurance_subsidy_person_status")
+
+
+class medical_insurance_subsidy_amount(Variable):
+    """Always 0: the premium is paid to the insurer and its share is set by each city
+    (parameters/cash_benefit: medical_insurance_subsidy false)."""
+
+    value_type = float
+    entity = Family
+    definition_period = MONTH
+    label = "资助参保现金（无, 元/月）"
+    reference = "parameters/cash_benefit [3P]"
+
+    def formula(family, period, parameters):
+        return np.zeros(family.count)

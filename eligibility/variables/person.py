@@ -15,7 +15,12 @@ class birth_date(Variable):
 
 
 class age(Variable):
-    """Age in whole years on the first day of the month ([A] assumption: first day)."""
+    """Age in whole years on the first day of the month.
+
+    [A] assumption: every age test of a month (特困 art. 7 ≥ 60 / < 16, supporter age) is read
+    on its 1st; the texts do not say which day. The one age of the pre-check: the database
+    path, the what-if JSON and the batch all use this variable.
+    """
 
     value_type = int
     entity = Person
@@ -59,11 +64,26 @@ class serious_illness(Variable):
 
 
 class able_to_work(Variable):
+    """Not unable to work as 特困人员认定办法 art. 7 says (``unable_to_work``)."""
+
     value_type = bool
-    default_value = True
     entity = Person
     definition_period = MONTH
-    label = "有劳动能力（申报）"
+    label = "有劳动能力"
+    reference = "特困人员认定办法 第7条 [V]"
+
+    def formula(person, period, parameters):
+        return ~person("unable_to_work", period)
+
+
+class declared_unable_to_work(Variable):
+    """A caseworker's finding that the person cannot work although art. 7's list (age,
+    certificate) does not say so, e.g. a serious illness. Default False: the rules decide."""
+
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "经核查认定无劳动能力（工作人员认定）"
 
 
 class student(Variable):
@@ -71,14 +91,6 @@ class student(Variable):
     entity = Person
     definition_period = MONTH
     label = "在校学生"
-
-
-class has_supporter(Variable):
-    value_type = bool
-    default_value = True
-    entity = Person
-    definition_period = MONTH
-    label = "有具备赡养、抚养、扶养能力的法定义务人"
 
 
 class is_disabled(Variable):

@@ -11,10 +11,6 @@ from openfisca_core.model_api import MONTH, Enum, Variable
 from eligibility.entities import Family
 from eligibility.enums import Status, VisitFinding
 
-#: vehicle kinds that count as a motor vehicle; disabled_mobility, motorcycle and e_bike are
-#: allowed (粤府办〔2022〕3号 [3P])
-COUNTED_VEHICLES = ("car", "truck", "van")
-
 
 class residential_properties(Variable):
     value_type = int
@@ -111,9 +107,14 @@ class counted_motor_vehicles(Variable):
     entity = Family
     definition_period = MONTH
     label = "计入的机动车数"
+    reference = "粤府办〔2022〕3号 [3P]; parameters/property/counted_vehicles"
 
     def formula(family, period, parameters):
-        return sum(family(f"vehicles_{kind}", period) for kind in COUNTED_VEHICLES)
+        counted = parameters(period).property.counted_vehicles
+        return sum(
+            (family(f"vehicles_{kind}", period) for kind in counted if counted[kind]),
+            np.zeros(family.count, dtype=int),
+        )
 
 
 class financial_assets_per_capita(Variable):

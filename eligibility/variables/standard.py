@@ -83,7 +83,9 @@ class marginal_line(Variable):
 
 
 class tekun_standard(Variable):
-    """1.6 × the dibao standard, rounded to whole yuan ([A] rounding; 广州 1.6 × 1238 → 1981)."""
+    """≥ 1.6 × the dibao standard: rounded UP to whole yuan ([A] rounding, so never below
+    1.6×; 857 × 1.6 = 1371.2 → 1372; 广州 1238 × 1.6 = 1980.8 → 1981). The product is first
+    rounded to 1e-6 so that a float such as 1000 × 1.6 = 1600.0000000000002 stays 1600."""
 
     value_type = float
     entity = Family
@@ -93,4 +95,4 @@ class tekun_standard(Variable):
 
     def formula(family, period, parameters):
         multiple = parameters(period).tekun.standard_multiple
-        return np.floor(family("dibao_standard", period) * multiple + 0.5)
+        return np.ceil(np.round(family("dibao_standard", period) * multiple, 6))

@@ -10,7 +10,9 @@ from eligibility.statuses import combine, family_status
 
 class unable_to_work(Variable):
     """Age ≥ 60 (60周岁以上), age < 16 (未满16周岁), intellectual/mental grade 1–3,
-    physical grade 1–2, visual grade 1 (特困人员认定办法 art. 7 [V])."""
+    physical grade 1–2, visual grade 1 (特困人员认定办法 art. 7 [V]); or a caseworker's
+    finding (``declared_unable_to_work``). A finding cannot undo art. 7: age and certificate
+    are facts of law."""
 
     value_type = bool
     entity = Person
@@ -28,7 +30,8 @@ class unable_to_work(Variable):
             category == DisabilityCategory.mental
         )
         return (
-            (age >= p.min_age_senior)
+            person("declared_unable_to_work", period)
+            | (age >= p.min_age_senior)
             | (age < p.max_age_minor)
             | (disabled & mind & (grade <= p.max_grade_intellectual_mental))
             | (
@@ -38,6 +41,72 @@ class unable_to_work(Variable):
             )
             | (disabled & (category == DisabilityCategory.visual) & (grade <= p.max_grade_visual))
         )
+
+
+class declared_supporter_outside_household(Variable):
+    """A caseworker's finding: a legal supporter able to support lives outside the household
+    (the records only show the household). Default False: the rules decide."""
+
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "经核查有共同生活以外的具备履行能力的法定义务人"
+
+
+class declared_no_supporter(Variable):
+    """A caseworker's finding: no legal supporter can support, whoever lives in the household
+    (e.g. the household's adult cannot in fact support). Default False: the rules decide."""
+
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "经核查无具备履行能力的法定义务人"
+
+
+class able_supporter(Variable):
+    """Of supporter age (18 ≤ age < 60, [A]), not a student, not unable to work (art. 7)."""
+
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "具备赡养、抚养、扶养能力（共同生活成员）"
+    reference = "特困人员认定办法 第6条、第7条 [V]; parameters/tekun/supporter [A]"
+
+    def formula(person, period, parameters):
+        p = parameters(period).tekun.supporter
+        age = person("age", period)
+        return (
+            (age >= p.min_age)
+            & (age < p.max_age)
+            & ~person("student", period)
+            & ~person("unable_to_work", period)
+        )
+
+
+class able_supporter_count(Variable):
+    value_type = int
+    entity = Family
+    definition_period = MONTH
+    label = "具备赡养、抚养、扶养能力的共同生活成员人数"
+
+    def formula(family, period, parameters):
+        return family.sum(family.members("able_supporter", period))
+
+
+class has_supporter(Variable):
+    """Another household member is an ``able_supporter``, or a caseworker found a supporter
+    outside the household; unless a caseworker found that nobody can support."""
+
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "有具备赡养、抚养、扶养能力的法定义务人"
+    reference = "特困人员认定办法 第6条 [V]; parameters/tekun/supporter [A]"
+
+    def formula(person, period, parameters):
+        others = person.family("able_supporter_count", period) - person("able_supporter", period)
+        found = (others > 0) | person("declared_supporter_outside_household", period)
+        return found & ~person("declared_no_supporter", period)
 
 
 class tekun_income_test(Variable):

@@ -25,13 +25,14 @@ from jiuzhu import clock
 from jiuzhu.errors import InvalidInput
 from store.base import Base
 from store.crypto import vault
+from store.demo import rules
 from store.demo.fixtures import (
     FIXTURES,
     OFFICE_CONSENT_EXPIRES,
     OFFICE_CONSENT_GRANTED,
     FixtureFamily,
 )
-from store.demo.regions import DEMO_DIBAO_PAID, PREFECTURES
+from store.demo.regions import PREFECTURES
 from store.demo.timeline import shift_date, shift_id_number, shift_row, years_for
 from store.demo.writer import BulkWriter
 from store.pii import id_check_character, parse_id_number
@@ -260,7 +261,7 @@ def _synthetic_families(rng: np.random.Generator, count: int) -> Iterator[_Famil
         area = "urban" if area_draw[i] < pref.urban_share else "rural"
         poor = poor_draw[i] < (0.12 if area == "rural" else 0.05)
         members = _draw_members(rng, int(sizes[i]), int(ages[i]))
-        family = _Family(county, area, pref.tier, poor, members)
+        family = _Family(county, area, rules.tier(pref.code, DEMO_AS_OF.date()), poor, members)
         _draw_records(rng, family)
         yield family
 
@@ -419,8 +420,9 @@ def _write_benefits(
     writer: BulkWriter, ids: _Ids, family: _Family, family_id: int, person_ids: list[int]
 ) -> None:
     """Benefits departments already pay, so recipients have non-empty happiness lists."""
-    urban_std, rural_std = DEMO_DIBAO_PAID[family.tier]
-    standard = urban_std if family.area == "urban" else rural_std
+    # what departments pay: the tier floor in force (rules' parameters)
+    standard = rules.tier_floor(family.tier, family.area, DEMO_AS_OF.date())
+    paid = rules.figures(DEMO_AS_OF.date())
     size = len(family.members)
     per_capita = sum(m.income for m in family.members) / size
     houses = len(family.members[0].records.get("real_estate", []))
@@ -433,7 +435,7 @@ def _write_benefits(
                                "start_date": since, "next_review": review, "created_at": DEMO_AS_OF})  # fmt: skip
 
     in_dibao = family.poor and per_capita < standard and houses <= 1
-    marginal = not in_dibao and family.poor and per_capita < 1.5 * standard and houses <= 1
+    marginal = not in_dibao and family.poor and per_capita < paid["marginal_multiple"] * standard and houses <= 1
     if in_dibao:
         add("dibao", "民政", round((standard - per_capita) * size, 2))
         add("medical_insurance_subsidy", "医保", 33.5)
@@ -441,9 +443,9 @@ def _write_benefits(
         add("low_income_marginal", "民政", 0)
     for m, person_id in zip(family.members, person_ids, strict=True):
         if m.disability_grade in (1, 2):
-            add("disability_care_subsidy", "残联", 290, person_id)
+            add("disability_care_subsidy", "残联", paid["care_subsidy"], person_id)
         if m.disability_grade and (in_dibao or marginal):
-            add("disability_living_subsidy", "残联", 217, person_id)
+            add("disability_living_subsidy", "残联", paid["living_subsidy"], person_id)
         if m.age >= 80:
             add("elderly_allowance", "民政", 100, person_id)
         if in_dibao and "school_enrolment" in m.records:
