@@ -34,17 +34,19 @@ class monthly_income(Variable):
 
 
 class countable_income(Variable):
-    """Monthly income minus the kinds 审核确认办法 art. 13 excludes; never below 0."""
+    """Monthly income minus the kinds 审核确认办法 art. 13 excludes and the deductions, never
+    below 0; at least the minimum wage for a member who refuses work (``income_adjustments``)."""
 
     value_type = float
     entity = Person
     definition_period = MONTH
     label = "低保计算收入（元/月）"
-    reference = "最低生活保障审核确认办法 第13条 [V]"
+    reference = "最低生活保障审核确认办法 第13条 [V]; 省政府令第262号 [3P]"
 
     def formula(person, period, parameters):
         exempt = sum(person(f"income_{k}", period) for k in DIBAO_EXEMPT)
-        return np.maximum(person("monthly_income", period) - exempt, 0)
+        net = person("monthly_income", period) - exempt - person("income_deductions", period)
+        return np.maximum(np.maximum(net, 0), person("imputed_minimum_income", period))
 
 
 class tekun_countable_income(Variable):
