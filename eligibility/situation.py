@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from eligibility.kinds import BUSINESS_KINDS, INCOME_KINDS, VEHICLE_KINDS
+from eligibility.kinds import BUSINESS_KINDS, DEDUCTION_KINDS, INCOME_KINDS, VEHICLE_KINDS
 from eligibility.regions import PREFECTURES, is_guangdong_code
 from jiuzhu.errors import InvalidInput
 
@@ -55,6 +55,17 @@ class Disability(_Model):
     grade: int = Field(ge=1, le=4)
 
 
+class Deductions(_Model):
+    """Costs that may be deducted from the member's income (审核确认办法 art. 13 [V]), yuan/month."""
+
+    disability_costs: float = Field(default=0.0, ge=0)
+    illness_costs: float = Field(default=0.0, ge=0)
+    employment_costs: float = Field(default=0.0, ge=0)
+
+
+assert set(Deductions.model_fields) == set(DEDUCTION_KINDS)
+
+
 class Member(_Model):
     """One family member (审核确认办法 art. 7 [V]).
 
@@ -73,6 +84,13 @@ class Member(_Model):
     able_to_work: bool = True
     student: bool = False
     has_supporter: bool = True
+    #: a caseworker found this able member refuses work without good reason ([3P])
+    refuses_work: bool = False
+    #: declared or found in work (a job without wage income on record still counts)
+    employed: bool = False
+    deductions: Deductions = Field(default_factory=Deductions)
+    orphan: bool = False
+    child_without_carer: bool = False
 
     @field_validator("income_kinds")
     @classmethod
@@ -114,12 +132,18 @@ class Assets(_Model):
     vehicles: list[VehicleKind] = Field(default_factory=list)
     business_registrations: list[BusinessRegistration] = Field(default_factory=list)
     financial_assets: float = Field(default=0.0, ge=0)
+    #: how many of ``vehicles`` are used to earn a living (from 2026-01 one such car → visit)
+    livelihood_vehicles: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _exempt_within_total(self) -> Assets:
         if self.exempt_residential_properties > self.residential_properties:
             msg = ("exempt_residential_properties: expected at most residential_properties "
                    f"({self.residential_properties})")
+            raise ValueError(msg)
+        if self.livelihood_vehicles > len(self.vehicles):
+            msg = ("livelihood_vehicles: expected at most the number of vehicles "
+                   f"({len(self.vehicles)})")
             raise ValueError(msg)
         return self
 

@@ -14,10 +14,7 @@ import numpy as np
 from openfisca_core.model_api import MONTH, Variable
 
 from eligibility.entities import Person
-
-#: deduction inputs, each ``deduction_<name>`` (yuan/month)
-DEDUCTIONS = ("disability_costs", "illness_costs", "employment_costs")
-
+from eligibility.kinds import DEDUCTION_KINDS
 
 _DEDUCTION_RULE = (
     "最低生活保障审核确认办法 第13条 [V]: 因残疾、患重病增加的刚性支出、必要的就业成本可适当扣减"
@@ -58,7 +55,7 @@ class income_deductions(Variable):
     reference = "最低生活保障审核确认办法 第13条 [V]; 扣减上限: 未找到, 不设 [A]"
 
     def formula(person, period, parameters):
-        return sum(person(f"deduction_{name}", period) for name in DEDUCTIONS)
+        return sum(person(f"deduction_{name}", period) for name in DEDUCTION_KINDS)
 
 
 class refuses_work(Variable):
