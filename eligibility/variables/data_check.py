@@ -63,7 +63,9 @@ class reviewed_livelihood_vehicles(Variable):
 
     def formula(family, period, parameters):
         most = parameters(period).property.livelihood_vehicles_reviewed
-        used = np.minimum(family("livelihood_vehicles", period), family("counted_motor_vehicles", period))
+        used = np.minimum(
+            family("livelihood_vehicles", period), family("counted_motor_vehicles", period)
+        )
         return np.minimum(used, most)
 
 

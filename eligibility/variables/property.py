@@ -266,7 +266,9 @@ class property_status(Variable):
             | family("fails_vehicles", period)
             | family("fails_business", period)
         )
-        pending = family("business_visit_pending", period) | family("vehicle_visit_pending", period)
+        pending = family("business_visit_pending", period) | family(
+            "vehicle_visit_pending", period
+        )
         return np.select(
             [fails, pending],
             [Status.ineligible.index, Status.needs_home_visit.index],

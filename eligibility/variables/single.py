@@ -110,7 +110,9 @@ class dibao_single_adult_person_status(Variable):
     reference = "审核确认办法 第8条; 2022年10月民政部通知 [V]"
 
     def formula(person, period, parameters):
-        own_income_ok = person("countable_income", period) < person.family("dibao_standard", period)
+        own_income_ok = person("countable_income", period) < person.family(
+            "dibao_standard", period
+        )
         family_on_dibao = person.family("dibao_status", period) == Status.eligible
         route = person("severe_adult_without_job", period) & own_income_ok & ~family_on_dibao
         return combine(route, person.family("property_status", period))
