@@ -176,7 +176,9 @@ CITATIONS: dict[str, str] = {
     "income_within_minimum_wage_data_check": _DATA_CHECK_RULE,
     "income_above_minimum_wage_data_check": _DATA_CHECK_RULE,
     "livelihood_vehicle_needs_home_visit": _DATA_CHECK_RULE + "；入户核查",
-    "income_counted_at_minimum_wage": "广东省最低生活保障制度实施办法（省政府令第262号）；当地最低工资标准",
+    "income_counted_at_minimum_wage": (
+        "广东省最低生活保障制度实施办法（省政府令第262号）；当地最低工资标准"
+    ),
     "single_inclusion_adult_severe_no_job": _SINGLE_RULE,
     "orphan_or_unsupported_child": _MEDICAL_RULE,
 }

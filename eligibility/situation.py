@@ -56,7 +56,7 @@ class Disability(_Model):
 
 
 class Deductions(_Model):
-    """Costs that may be deducted from the member's income (审核确认办法 art. 13 [V]), yuan/month."""
+    """Costs deducted from the member's income (审核确认办法 art. 13 [V]), yuan/month."""
 
     disability_costs: float = Field(default=0.0, ge=0)
     illness_costs: float = Field(default=0.0, ge=0)

@@ -1,4 +1,5 @@
-"""The 2026-01-01 data-check stage (《广东省最低生活保障家庭经济状况核对和生活状况综合评估办法》[3P]).
+"""The 2026-01-01 data-check stage [3P]
+(《广东省最低生活保障家庭经济状况核对和生活状况综合评估办法》).
 
 Read for the pre-check (RULES.md § From 2026-01-01): from 2026-01 a family whose per-capita
 income is at or above the dibao standard but at most the local minimum wage passes the data

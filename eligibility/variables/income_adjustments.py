@@ -73,7 +73,10 @@ class income_counted_at_minimum_wage(Variable):
     entity = Person
     definition_period = MONTH
     label = "按当地最低工资标准计算收入"
-    reference = "广东省最低生活保障制度实施办法（省政府令第262号）[3P]: 无正当理由拒绝就业的, 按最低工资标准计算收入"
+    reference = (
+        "广东省最低生活保障制度实施办法（省政府令第262号）[3P]: "
+        "无正当理由拒绝就业的, 按最低工资标准计算收入"
+    )
 
     def formula(person, period, parameters):
         return person("refuses_work", period) & ~person("unable_to_work", period)

@@ -1,5 +1,5 @@
-"""医疗救助资助参保: the resident medical-insurance premium paid for 特困, orphans, children without
-de-facto carers, dibao and marginal families."""
+"""医疗救助资助参保: the resident medical-insurance premium paid for 特困, orphans, children
+without de-facto carers, dibao and marginal families."""
 
 import numpy as np
 from openfisca_core.model_api import MONTH, Enum, Variable

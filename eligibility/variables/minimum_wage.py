@@ -1,4 +1,4 @@
-"""The local monthly minimum wage (广东省月最低工资标准, [A] figures; RULES.md § From 2026-01-01)."""
+"""The local monthly minimum wage (广东省月最低工资标准, [A] figures; RULES.md § 2026-01-01)."""
 
 import numpy as np
 from openfisca_core.model_api import MONTH, Variable
