@@ -54,8 +54,9 @@ def test_above_the_minimum_wage_in_2026_names_it():
 
 
 def test_livelihood_vehicle_2025_refused_2026_visit():
-    data = _one("2025-12", {"monthly_income": 500},
-                {"vehicles": ["car"], "livelihood_vehicles": 1})
+    data = _one(
+        "2025-12", {"monthly_income": 500}, {"vehicles": ["car"], "livelihood_vehicles": 1}
+    )
     assert "motor_vehicle" in _codes(evaluate_one(parse_situation(data)), "dibao")
     data["period"] = "2026-01"
     result = evaluate_one(parse_situation(data))
@@ -85,8 +86,12 @@ def test_deductions_lower_the_countable_income():
 def test_adult_severe_no_job_included_alone_with_its_own_reason():
     son = {"id": "m2", "relation": "child", "birth_date": "1995-01-01",
            "disability": {"category": "physical", "grade": 1}}  # fmt: skip
-    data = _one("2026-12", {"monthly_income": 5000, "income_kinds": {"wage": 5000}},
-                {"residential_properties": 1}, others=[son])
+    data = _one(
+        "2026-12",
+        {"monthly_income": 5000, "income_kinds": {"wage": 5000}},
+        {"residential_properties": 1},
+        others=[son],
+    )
     result = evaluate_one(parse_situation(data))
     # 5000 / 2 = 2500 ≥ 1.5 × 857: not marginal; the son alone: own income 0 < 857
     single = result.programs["dibao_single"]
