@@ -38,3 +38,11 @@ BUSINESS_KINDS: dict[str, str] = {
     "company": "公司 / 企业",
     "cooperative": "农民专业合作社",
 }
+
+#: income deduction -> label (``Member.deductions``; variables ``deduction_<name>``).
+#: Source: 审核确认办法 art. 13 [V].
+DEDUCTION_KINDS: dict[str, str] = {
+    "disability_costs": "因残疾增加的刚性支出",
+    "illness_costs": "因患重病增加的刚性支出",
+    "employment_costs": "必要的就业成本",
+}

@@ -51,6 +51,21 @@ family_not_assisted                    the family is neither dibao nor marginal
 severe_disability_grade_1_2            member(s) with disability grade 1 or 2
                                        (members, amount_per_person)
 no_member_grade_1_2                    nobody has a grade 1–2 disability
+income_within_minimum_wage_data_check  from 2026-01: standard ≤ per-capita income ≤ minimum wage
+                                       passes the data check, the home visit decides
+                                       (per_capita_income, standard, minimum_wage)
+income_above_minimum_wage_data_check   from 2026-01: per-capita income > the minimum wage
+                                       (per_capita_income, minimum_wage) — 不超过 (≤ passes)
+livelihood_vehicle_needs_home_visit    from 2026-01: the family's one counted vehicle is used to
+                                       earn a living: a visit, not a refusal (vehicles)
+income_counted_at_minimum_wage         able member(s) refusing work without good reason: income
+                                       counted at least at the minimum wage (members,
+                                       minimum_wage)
+single_inclusion_adult_severe_no_job   adult(s) with grade 1–2 disability and no job, own income
+                                       below the standard: included alone as a one-person
+                                       household (members, standard)
+orphan_or_unsupported_child            orphans / children without de-facto carers: whole premium
+                                       paid (members)
 premium_fully_subsidised               特困 / dibao / included alone: whole premium paid (members)
 marginal_premium_set_by_city           marginal family: the city sets the subsidy (members)
 no_premium_subsidy                     nobody is 特困, dibao, included alone or marginal
@@ -108,6 +123,12 @@ REASON_CODES: tuple[str, ...] = (
     "premium_fully_subsidised",
     "marginal_premium_set_by_city",
     "no_premium_subsidy",
+    "income_within_minimum_wage_data_check",
+    "income_above_minimum_wage_data_check",
+    "livelihood_vehicle_needs_home_visit",
+    "income_counted_at_minimum_wage",
+    "single_inclusion_adult_severe_no_job",
+    "orphan_or_unsupported_child",
 )
 
 FLAG_CODES: tuple[str, ...] = ("business_registration", "member_unverified")
@@ -118,6 +139,8 @@ FAVOURABLE: frozenset[str] = frozenset({
     "business_cleared_by_visit", "single_inclusion", "tekun_conditions_met",
     "disabled_member_in_assisted_family", "severe_disability_grade_1_2",
     "premium_fully_subsidised", "marginal_premium_set_by_city",
+    "income_within_minimum_wage_data_check", "single_inclusion_adult_severe_no_job",
+    "orphan_or_unsupported_child",
 })
 
 _DIBAO_RULE = "《最低生活保障审核确认办法》（民政部，2021）第三条、第十三条"
@@ -129,6 +152,8 @@ _MARGINAL_RULE = (
 _TEKUN_RULE = "《特困人员认定办法》（民政部，2021）第六条至第八条"
 _SUBSIDY_RULE = "广东省困难残疾人生活补贴和重度残疾人护理补贴标准"
 _MEDICAL_RULE = "广东省医疗救助资助参保政策"
+_DATA_CHECK_RULE = "《广东省最低生活保障家庭经济状况核对和生活状况综合评估办法》（2026年1月1日起）"
+_SINGLE_RULE = "《最低生活保障审核确认办法》第八条；民政部2022年10月通知"
 
 #: reason code -> the rule it applies, for documents (citations; status as in RULES.md)
 CITATIONS: dict[str, str] = {
@@ -161,6 +186,14 @@ CITATIONS: dict[str, str] = {
     "premium_fully_subsidised": _MEDICAL_RULE,
     "marginal_premium_set_by_city": _MEDICAL_RULE,
     "no_premium_subsidy": _MEDICAL_RULE,
+    "income_within_minimum_wage_data_check": _DATA_CHECK_RULE,
+    "income_above_minimum_wage_data_check": _DATA_CHECK_RULE,
+    "livelihood_vehicle_needs_home_visit": _DATA_CHECK_RULE + "；入户核查",
+    "income_counted_at_minimum_wage": (
+        "广东省最低生活保障制度实施办法（省政府令第262号）；当地最低工资标准"
+    ),
+    "single_inclusion_adult_severe_no_job": _SINGLE_RULE,
+    "orphan_or_unsupported_child": _MEDICAL_RULE,
 }
 assert set(CITATIONS) == set(REASON_CODES)
 
@@ -286,6 +319,9 @@ def property_reasons(f: Any, *, passed_too: bool) -> list[Reason]:
     if f.business_cleared_by_visit:
         out.append(_r("business_cleared_by_visit", businesses=f.business_count,
                       one_person=alone, registrations=_businesses(f, refused_only=False)))
+    if f.vehicle_visit_pending:
+        out.append(_r("livelihood_vehicle_needs_home_visit",
+                      vehicles=f.reviewed_livelihood_vehicles))
     if passed_too and f.property_status == "eligible":
         out.append(_r("property_test_passed",
                       financial_assets_per_capita=_money(f.financial_assets_per_capita),
@@ -300,13 +336,32 @@ def _property_cause(f: Any) -> list[Reason]:
     return property_reasons(f, passed_too=False) if f.property_status == "ineligible" else []
 
 
+def _counted_at_minimum_wage(f: Any) -> list[Reason]:
+    members = f.members_where("income_counted_at_minimum_wage")
+    if not members:
+        return []
+    return [_r("income_counted_at_minimum_wage", members=members,
+               minimum_wage=_money(f.minimum_wage))]
+
+
 def dibao(f: Any) -> list[Reason]:
-    """Income against the standard, then the property test."""
+    """Income against the standard (from 2026-01 the data check's minimum-wage bar), then the
+    property test."""
     figures = {"per_capita_income": _money(f.per_capita_income),
                "standard": _money(f.dibao_standard)}
+    counted = _counted_at_minimum_wage(f)
+    if f.dibao_data_check_band:
+        return [_r("income_within_minimum_wage_data_check", **figures,
+                   minimum_wage=_money(f.minimum_wage)),
+                *counted, *property_reasons(f, passed_too=True)]
     if not f.dibao_income_test:
-        return [_r("income_not_below_standard", **figures)]
-    return [_r("income_below_standard", **figures), *property_reasons(f, passed_too=True)]
+        if f.dibao_data_check_in_force:
+            return [_r("income_above_minimum_wage_data_check",
+                       per_capita_income=figures["per_capita_income"],
+                       minimum_wage=_money(f.minimum_wage)), *counted]
+        return [_r("income_not_below_standard", **figures), *counted]
+    return [_r("income_below_standard", **figures), *counted,
+            *property_reasons(f, passed_too=True)]
 
 
 def low_income_marginal(f: Any) -> list[Reason]:
@@ -316,30 +371,48 @@ def low_income_marginal(f: Any) -> list[Reason]:
     a family refused for its property is told the property cause (stories B and C).
     """
     income = _money(f.per_capita_income)
+    counted = _counted_at_minimum_wage(f)
     if f.dibao_income_test:
         figures = {"per_capita_income": income, "standard": _money(f.dibao_standard)}
         refused = _property_cause(f)
         if refused:
             return [_r("income_below_standard", **figures), *refused]
-        return [_r("income_below_standard_dibao_applies", **figures)]
+        return [_r("income_below_standard_dibao_applies", **figures), *counted]
     if not f.marginal_income_test:
         return [_r("income_not_below_marginal_line", per_capita_income=income,
-                   marginal_line=_money(f.marginal_line))]
+                   marginal_line=_money(f.marginal_line)), *counted]
     return [_r("income_below_marginal_line", per_capita_income=income,
                standard=_money(f.dibao_standard), marginal_line=_money(f.marginal_line)),
-            *property_reasons(f, passed_too=True)]
+            *counted, *property_reasons(f, passed_too=True)]
 
 
 def dibao_single(f: Any) -> list[Reason]:
-    """Severe members of a marginal family, full standard each."""
+    """Severe members of a marginal family, and adults with severe disability and no job
+    (one-person households); full standard each."""
     members = f.members_with("dibao_single")
+    standard = _money(f.dibao_standard)
     if members:
-        return [_r("single_inclusion", members=members, standard=_money(f.dibao_standard),
-                   facts=_facts(f, members)),
-                *property_reasons(f, passed_too=False)]
+        marginal = [m for m in f.members_with("dibao_single_marginal") if m in members]
+        adult = [m for m in members if m not in marginal]
+        out = []
+        if marginal:
+            out.append(_r("single_inclusion", members=marginal, standard=standard,
+                          facts=_facts(f, marginal)))
+        if adult:
+            out.append(_r("single_inclusion_adult_severe_no_job", members=adult,
+                          standard=standard, facts=_facts(f, adult)))
+        return [*out, *property_reasons(f, passed_too=False)]
     if not f.any_person("severe_for_single_inclusion"):
         return [_r("no_member_severe")]
-    return [_r("not_marginal_family"), *low_income_marginal(f)]
+    out = [_r("not_marginal_family"), *low_income_marginal(f)]
+    if f.any_person("severe_adult_without_job") and f.dibao_status != "eligible":
+        # the one-person route failed on the property test, else on the adult's own income
+        if f.property_status == "ineligible":
+            given = {r["code"] for r in out}
+            out += [r for r in property_reasons(f, passed_too=False) if r["code"] not in given]
+        else:
+            out.append(_r("own_income_not_below_standard", standard=standard))
+    return out
 
 
 def _ids(f: Any, mask: Any) -> list[str]:
@@ -410,9 +483,14 @@ def medical_insurance_subsidy(f: Any) -> list[Reason]:
     """Full premium for 特困/dibao/included alone; marginal families: set by the city."""
     out: list[Reason] = []
     full = f.members_with("medical_full")
-    if full:
-        out.append(_r("premium_fully_subsidised", members=full,
-                      facts=_full_subsidy_basis(f, full)))
+    children = set(f.members_where("orphan_or_unsupported_child"))
+    orphans = [m for m in full if m in children]
+    others = [m for m in full if m not in children]
+    if orphans:
+        out.append(_r("orphan_or_unsupported_child", members=orphans))
+    if others:
+        out.append(_r("premium_fully_subsidised", members=others,
+                      facts=_full_subsidy_basis(f, others)))
     if f.low_income_marginal_status in {"eligible", "needs_home_visit"}:
         rest = [m for m in f.member_ids if m not in full]
         if rest:
@@ -439,6 +517,26 @@ def _pending_aware(program: str, choose: Callable[[Any], list[Reason]]) -> Calla
 
     reasons.__doc__ = choose.__doc__
     return reasons
+
+
+#: programs whose status follows the family's dibao status (their visit may be dibao's)
+_FOLLOWS_DIBAO = frozenset({"disability_living_subsidy", "medical_insurance_subsidy"})
+_VISIT_CODES = frozenset({"business_needs_home_visit", "livelihood_vehicle_needs_home_visit"})
+
+
+def pending_reasons(f: Any, program: str) -> list[Reason]:
+    """Why ``program`` waits for a home visit: the property flags to check, and for the
+    programs that follow dibao, dibao's data-check stage (from 2026-01)."""
+    out: list[Reason] = []
+    if f.property_status == "needs_home_visit":
+        out += [r for r in property_reasons(f, passed_too=False) if r["code"] in _VISIT_CODES]
+    if program in _FOLLOWS_DIBAO and f.dibao_status == "needs_home_visit" and (
+        f.dibao_data_check_band
+    ):
+        out.append(_r("income_within_minimum_wage_data_check",
+                      per_capita_income=_money(f.per_capita_income),
+                      standard=_money(f.dibao_standard), minimum_wage=_money(f.minimum_wage)))
+    return out
 
 
 #: program code -> function choosing its reasons

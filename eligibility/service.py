@@ -20,7 +20,7 @@ from openfisca_core.simulation_builder import SimulationBuilder
 from eligibility import reasons as reason_rules
 from eligibility.entities import ROLE_KEYS
 from eligibility.enums import Area, DisabilityCategory, StandardSource, Status, VisitFinding
-from eligibility.kinds import VEHICLE_KINDS
+from eligibility.kinds import DEDUCTION_KINDS, VEHICLE_KINDS
 from eligibility.result import PROGRAMS, Flag, PrecheckResult, ProgramResult, Reason
 from eligibility.situation import Situation
 from eligibility.system import RULES_VERSION, tax_benefit_system
@@ -44,6 +44,8 @@ FAMILY_OUTPUTS: tuple[str, ...] = (
     "disability_care_subsidy_status", "disability_care_subsidy_amount",
     "medical_insurance_subsidy_status", "low_income_marginal_amount",
     "medical_insurance_subsidy_amount",
+    "minimum_wage", "dibao_data_check_in_force", "dibao_data_check_band",
+    "vehicle_visit_pending", "reviewed_livelihood_vehicles",
 )
 PERSON_OUTPUTS: tuple[str, ...] = (
     "dibao_single_person_status", "tekun_person_status",
@@ -52,6 +54,9 @@ PERSON_OUTPUTS: tuple[str, ...] = (
     "unable_to_work", "has_supporter", "tekun_income_test", "severe_for_single_inclusion",
     "is_disabled", "age", "disability_grade", "disability_category", "serious_illness",
     "average_monthly_income", "tekun_countable_income", "low_income_marginal_person_status",
+    "income_counted_at_minimum_wage", "severe_adult_without_job",
+    "dibao_single_marginal_person_status", "dibao_single_adult_person_status",
+    "orphan_or_unsupported_child",
 )
 _ENUM_DECODE = {"dibao_standard_source": SOURCE_NAMES}
 
@@ -152,7 +157,14 @@ def situations_to_arrays(situations: Sequence[Situation]) -> SituationArrays:
             [m.has_supporter is True for _, m in members], dtype=bool),
         "declared_no_supporter": np.array(
             [m.has_supporter is False for _, m in members], dtype=bool),
+        "refuses_work": np.array([m.refuses_work for _, m in members], dtype=bool),
+        "employed": np.array([m.employed for _, m in members], dtype=bool),
+        "orphan": np.array([m.orphan for _, m in members], dtype=bool),
+        "child_without_carer": np.array([m.child_without_carer for _, m in members], dtype=bool),
     }
+    for name in DEDUCTION_KINDS:
+        person[f"deduction_{name}"] = np.array(
+            [getattr(m.deductions, name) for _, m in members], dtype=float)
 
     def visit(s: Situation, name: str) -> int:
         value = getattr(s.home_visit, name) if s.home_visit else None
@@ -173,6 +185,8 @@ def situations_to_arrays(situations: Sequence[Situation]) -> SituationArrays:
         "nonresidential_properties": column(
             [s.assets.nonresidential_properties for s in situations], np.int32),
         "financial_assets": column([s.assets.financial_assets for s in situations], float),
+        "livelihood_vehicles": column(
+            [s.assets.livelihood_vehicles for s in situations], np.int32),
         "business_count": column(
             [len(s.assets.business_registrations) for s in situations], np.int32),
         "business_micro_count": column(
@@ -315,6 +329,11 @@ class _FamilyView:
     def any_person(self, name: str) -> bool:
         return bool(self.person_mask(name).any())
 
+    def members_where(self, name: str) -> list[str]:
+        """Ids of the members for whom the person variable ``name`` (bool) is true."""
+        mask = self.person_mask(name)
+        return [m for m, yes in zip(self.member_ids, mask, strict=True) if yes]
+
     def members_with(self, program: str) -> list[str]:
         """Members whose own status in ``program`` equals the family's (eligible or visit)."""
         column = ("medical_full_subsidy" if program == "medical_full"
@@ -330,10 +349,10 @@ def _family_result(f: _FamilyView, situation: Situation) -> PrecheckResult:
     for code in PROGRAMS:
         status = getattr(f, f"{code}_status")
         reasons = [Reason(**r) for r in reason_rules.BY_PROGRAM[code](f)]
-        if status == "needs_home_visit" and all(
-            r.code != "business_needs_home_visit" for r in reasons
-        ):  # a person program waiting on the family's visit says so
-            reasons.append(Reason(**reason_rules.visit_pending_reason(f)))
+        if status == "needs_home_visit":  # a program waiting on the family's visit says why
+            given = {r.code for r in reasons}
+            reasons += [Reason(**r) for r in reason_rules.pending_reasons(f, code)
+                        if r["code"] not in given]
         if status == "ineligible":
             members: list[str] = []
         elif code == "dibao":

@@ -45,7 +45,7 @@ from pydantic import (
 )
 
 from eligibility.bounds import date_problem, period_problem, shown
-from eligibility.kinds import BUSINESS_KINDS, INCOME_KINDS, VEHICLE_KINDS
+from eligibility.kinds import BUSINESS_KINDS, DEDUCTION_KINDS, INCOME_KINDS, VEHICLE_KINDS
 from eligibility.regions import PREFECTURES, is_guangdong_code
 from jiuzhu.errors import InvalidInput
 
@@ -167,6 +167,17 @@ def _check_kinds(kinds: dict[str, float]) -> dict[str, float]:
     return kinds
 
 
+class Deductions(_Model):
+    """Costs deducted from the member's income (审核确认办法 art. 13 [V]), yuan/month."""
+
+    disability_costs: Yuan = 0.0
+    illness_costs: Yuan = 0.0
+    employment_costs: Yuan = 0.0
+
+
+assert set(Deductions.model_fields) == set(DEDUCTION_KINDS)
+
+
 class Member(_Model):
     """One family member (审核确认办法 art. 7 [V]).
 
@@ -199,6 +210,13 @@ class Member(_Model):
     able_to_work: bool | None = None
     student: bool = False
     has_supporter: bool | None = None
+    #: a caseworker found this able member refuses work without good reason ([3P])
+    refuses_work: bool = False
+    #: declared or found in work (a job without wage income on record still counts)
+    employed: bool = False
+    deductions: Deductions = Field(default_factory=Deductions)
+    orphan: bool = False
+    child_without_carer: bool = False
 
     @field_validator("income_kinds")
     @classmethod
@@ -277,12 +295,18 @@ class Assets(_Model):
     business_registrations: list[BusinessRegistration] = Field(default_factory=list)
     financial_assets: Yuan = 0.0
     records: list[RecordRef] = Field(default_factory=list)
+    #: how many of ``vehicles`` are used to earn a living (from 2026-01 one such car → visit)
+    livelihood_vehicles: Count = 0
 
     @model_validator(mode="after")
     def _exempt_within_total(self) -> Assets:
         if self.exempt_residential_properties > self.residential_properties:
             msg = ("exempt_residential_properties: expected at most residential_properties "
                    f"({self.residential_properties})")
+            raise ValueError(msg)
+        if self.livelihood_vehicles > len(self.vehicles):
+            msg = ("livelihood_vehicles: expected at most the number of vehicles "
+                   f"({len(self.vehicles)})")
             raise ValueError(msg)
         return self
 

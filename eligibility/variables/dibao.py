@@ -8,7 +8,7 @@ from openfisca_core.model_api import MONTH, Enum, Variable
 
 from eligibility.entities import Family
 from eligibility.enums import Status
-from eligibility.statuses import combine
+from eligibility.statuses import ELIGIBLE, PENDING, combine
 
 
 class dibao_income_test(Variable):
@@ -31,10 +31,18 @@ class dibao_status(Variable):
     entity = Family
     definition_period = MONTH
     label = "最低生活保障"
-    reference = "最低生活保障审核确认办法 [V]; 粤府办〔2022〕3号 财产认定 [3P] ([A] 低保沿用)"
+    reference = (
+        "最低生活保障审核确认办法 [V]; 粤府办〔2022〕3号 财产认定 [3P] ([A] 低保沿用); "
+        "2026-01-01 起 广东省低保家庭经济状况核对和生活状况综合评估办法 [3P]"
+    )
 
     def formula(family, period, parameters):
-        return combine(family("dibao_income_test", period), family("property_status", period))
+        # from 2026-01, income from the standard up to the minimum wage passes the data check
+        # and waits for the home visit (data_check.py); never eligible on the data alone
+        band = family("dibao_data_check_band", period)
+        income_ok = family("dibao_income_test", period) | band
+        status = combine(income_ok, family("property_status", period))
+        return np.where(band & (status == ELIGIBLE), PENDING, status)
 
 
 class dibao_amount(Variable):

@@ -60,19 +60,37 @@ class average_monthly_income(Variable):
         return _average(person, "monthly_income", period, parameters)
 
 
+class average_earned_income(Variable):
+    """Mean wage and business income over the averaging window (yuan/month): whether a member
+    works, for the 单独纳入 route of adults with severe disability and no job."""
+
+    value_type = float
+    entity = Person
+    definition_period = MONTH
+    label = "月均工资性、经营性收入（元/月）"
+
+    def formula(person, period, parameters):
+        return sum(_average(person, f"income_{kind}", period, parameters)
+                   for kind in ("wage", "business"))
+
+
 class countable_income(Variable):
-    """Average income minus the kinds 审核确认办法 art. 13 excludes; never below 0."""
+    """Average income minus the kinds 审核确认办法 art. 13 excludes and the deductions, never
+    below 0; at least the minimum wage for a member who refuses work (``income_adjustments``)."""
 
     value_type = float
     entity = Person
     definition_period = MONTH
     label = "低保计算收入（元/月）"
-    reference = "最低生活保障审核确认办法 第13条 [V]; parameters/dibao/income/exempt"
+    reference = ("最低生活保障审核确认办法 第13条 [V]; parameters/dibao/income/exempt; "
+                 "省政府令第262号 [3P]")
 
     def formula(person, period, parameters):
         exempt = parameters(period).dibao.income.exempt
         excluded = _average_exempt(person, period, parameters, exempt)
-        return np.maximum(person("average_monthly_income", period) - excluded, 0)
+        net = (person("average_monthly_income", period) - excluded
+               - person("income_deductions", period))
+        return np.maximum(np.maximum(net, 0), person("imputed_minimum_income", period))
 
 
 class tekun_countable_income(Variable):

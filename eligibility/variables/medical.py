@@ -1,5 +1,5 @@
-"""医疗救助资助参保: the resident medical-insurance premium paid for 特困, dibao and
-marginal families."""
+"""医疗救助资助参保: the resident medical-insurance premium paid for 特困, orphans, children
+without de-facto carers, dibao and marginal families."""
 
 import numpy as np
 from openfisca_core.model_api import MONTH, Enum, Variable
@@ -9,8 +9,34 @@ from eligibility.enums import Status
 from eligibility.statuses import ELIGIBLE, INELIGIBLE, PENDING, family_status
 
 
+class orphan(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "孤儿（民政部门认定）"
+
+
+class child_without_carer(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "事实无人抚养儿童（民政部门认定）"
+
+
+class orphan_or_unsupported_child(Variable):
+    value_type = bool
+    entity = Person
+    definition_period = MONTH
+    label = "孤儿或事实无人抚养儿童"
+    reference = "广东省医疗救助: 孤儿、事实无人抚养儿童全额资助参保 [3P]"
+
+    def formula(person, period, parameters):
+        return person("orphan", period) | person("child_without_carer", period)
+
+
 class medical_full_subsidy(Variable):
-    """特困, dibao (incl. members included alone): the whole individual premium [3P]."""
+    """特困, orphans, children without de-facto carers, dibao (incl. members included alone):
+    the whole individual premium [3P]."""
 
     value_type = Enum
     possible_values = Status
@@ -26,7 +52,8 @@ class medical_full_subsidy(Variable):
             person.family("dibao_status", period),
             person("dibao_single_person_status", period),
         )
-        eligible = np.logical_or.reduce([s == Status.eligible for s in statuses])
+        child = person("orphan_or_unsupported_child", period)
+        eligible = child | np.logical_or.reduce([s == Status.eligible for s in statuses])
         pending = np.logical_or.reduce([s == Status.needs_home_visit for s in statuses])
         return np.select([eligible, pending], [ELIGIBLE, PENDING], INELIGIBLE)
 

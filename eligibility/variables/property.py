@@ -184,8 +184,10 @@ class fails_vehicles(Variable):
     label = "有机动车（代步车、摩托车、电动车除外）"
 
     def formula(family, period, parameters):
+        # from 2026-01 one vehicle used to earn a living goes to a home visit (data_check.py)
         limit = parameters(period).property.max_motor_vehicles
-        return family("counted_motor_vehicles", period) > limit
+        counted = family("counted_motor_vehicles", period)
+        return counted - family("reviewed_livelihood_vehicles", period) > limit
 
 
 class business_reviewable(Variable):
@@ -265,7 +267,9 @@ class property_status(Variable):
             | family("fails_vehicles", period)
             | family("fails_business", period)
         )
-        pending = family("business_visit_pending", period)
+        pending = family("business_visit_pending", period) | family(
+            "vehicle_visit_pending", period
+        )
         return np.select(
             [fails, pending],
             [Status.ineligible.index, Status.needs_home_visit.index],

@@ -51,8 +51,11 @@ async def test_story_a_in_english_from_greeting_to_happiness_list(resident: Resi
            "600 yuan/month" in result  # fmt: skip
     assert "Low-income family on the margin (低保边缘家庭): qualifies" in result
     assert "Living allowance for disabled people in need (困难残疾人生活补贴): qualifies" in result
-    assert "Minimum Living Allowance (低保 dibao): does not qualify" in result
+    # 2026 rules (RULES.md § From 2026-01-01): 3000 / 4 = 750 ≥ the 600 standard but ≤ the
+    # 1720 minimum wage (清远 三类 [A]) → dibao waits for the home visit instead of a refusal
+    assert "Minimum Living Allowance (低保 dibao): to be decided after a home visit" in result
     assert "not below the local Minimum Living Allowance standard of 600 yuan" in result
+    assert "not over the local monthly minimum wage of 1,720 yuan" in result
     assert "覃*" in result and "(self)" in result and "覃秀梅" not in result
     assert english(result.replace(region_name("441825"), ""))  # place names stay Chinese
     listing = await resident.press("My benefits")

@@ -83,7 +83,9 @@ async def test_story_a_from_greeting_to_happiness_list(
     assert "单独纳入低保（单人户）：符合条件" in result
     assert "低保边缘家庭：符合条件" in result
     assert "困难残疾人生活补贴：符合条件" in result
-    assert "最低生活保障（低保）：不符合条件" in result
+    # 2026 rules (RULES.md § From 2026-01-01): 3000 / 4 = 750 ≥ the 600 standard but ≤ the
+    # 1720 minimum wage (清远 三类 [A]) → dibao waits for the home visit instead of a refusal
+    assert "最低生活保障（低保）：需要入户核查后确定" in result
     assert "覃*" in result and "覃秀梅" not in result
     listing = await resident.press("查看我的待遇")
     assert "幸福清单" in listing and "每月合计：817 元" in listing
