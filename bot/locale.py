@@ -18,6 +18,7 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 
+from nlu.lexicons import common_english
 from templates import LOCALES
 
 LOCALE_KEY = "locale"
@@ -27,17 +28,9 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # A button payload (``menu:apply``), a link or an address: not words of any language.
 _MACHINE_TOKEN = re.compile(r"\S*[:@/=]\S*")
-COMMON_ENGLISH = frozenset(
-    """
-    i i'm i'd me my mine we our us you your he she his her they their it its this that there
-    here a an the is am are was were be been do does did don't doesn't not can can't cannot
-    could would will should may to for of in on at with from about and or but if so what how
-    why where when who which please hello hi hey good morning afternoon evening thank thanks
-    want need help like have has had get got know speak any some anyone someone more much
-    many very all just now today again still yet also out up
-    """.split()
-)
-"""Everyday English words; a message needs :data:`MIN_ENGLISH_WORDS` of them to be English."""
+COMMON_ENGLISH = common_english()
+"""Everyday English words (``nlu/lexicons.yml``); a message needs :data:`MIN_ENGLISH_WORDS`
+of them to be English."""
 MIN_ENGLISH_WORDS = 2
 """[A] ``Hello, I need help``, ``good morning`` and ``show me my benefits`` are English; a lone
 word (``ok``, ``hello``), an ``I agree`` in a Chinese conversation, a client's ``undefined``
