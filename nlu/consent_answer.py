@@ -4,8 +4,9 @@ Consent to the processing of sensitive personal information must be given volunt
 explicitly (PIPL art. 14, 29). A classifier's "affirm" is a guess: ``ok``, ``知道了``,
 ``收到``, even ``false`` scored as yes. So only a short list of unambiguous sentences counts
 as 同意 (``nlu/lexicons.yml``) — after removing spaces, punctuation and a final particle
-(``我同意啦``) and mapping traditional characters (``同意授權``) — and everything else is asked again. Refusals are
-read the same way, since a refusal typed in other words simply re-asks.
+(``我同意啦``) and mapping traditional characters (``同意授權``) — and everything else is
+asked again. Refusals are read the same way, since a refusal typed in other words simply
+re-asks.
 """
 
 from __future__ import annotations
