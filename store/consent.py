@@ -162,7 +162,9 @@ async def grant_with_minors(
     return granted
 
 
-async def revoke_with_wards(session: AsyncSession, person_id: int, at: datetime | None = None) -> int:
+async def revoke_with_wards(
+    session: AsyncSession, person_id: int, at: datetime | None = None
+) -> int:
     """撤回授权: revoke ``person_id``'s own consents and those they gave as guardian.
 
     :returns: how many consents were revoked (0 when none was in force).

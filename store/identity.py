@@ -46,8 +46,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
 from store.base import utcnow
-from store.crypto import vault
 from store.consent import grant_with_minors
+from store.crypto import vault
 from store.families import family_of_person
 from store.models import Family, IdentityAttempt, Person, SmsOutbox
 from store.pii import normalise_id_number
