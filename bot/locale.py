@@ -18,7 +18,7 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 
-from nlu.lexicons import common_english
+from nlu.lexicons import common_english, language_requests
 from templates import LOCALES
 
 LOCALE_KEY = "locale"
@@ -81,32 +81,16 @@ def written_in(text: str | None) -> str | None:
     return None
 
 
-_NOT_CHINESE = re.compile(
-    r"\b(?:do\s*n[o']?t|can\s*n[o']?t|cannot|can't|no)\s+(?:speak|read|understand|know|write)"
-    r"\s+(?:any\s+|much\s+)?(?:chinese|mandarin)\b",
-    re.IGNORECASE,
-)
-_ENGLISH = re.compile(
-    r"\b(?:in|speak|use|write|switch\s+to|change\s+to|talk)\s+english\b|^\W*english\W*"
-    r"(?:please)?\W*$|\benglish\s+please\b|讲英文|说英文|用英文|讲英语|说英语|用英语|英文版",
-    re.IGNORECASE,
-)
-_CHINESE = re.compile(
-    r"\b(?:speak|use|write|switch\s+to|change\s+to|talk|answer)(?:\s+to\s+me)?(?:\s+in)?"
-    r"\s+(?:chinese|mandarin)\b|\bin\s+chinese\s+please\b|^\W*(?:chinese|中文)\W*(?:please)?\W*$|\bchinese\s+please\b|讲中文|说中文|用中文|讲普通话",
-    re.IGNORECASE,
-)
-
-
 def asked_for(text: str | None) -> str | None:
     """The locale a message asks for in words, or None: ``I do not speak Chinese``,
     ``English please``, ``说英文`` → ``"en"``; ``can you speak Chinese``, ``用中文`` →
     ``"zh_CN"``. Such a message is a request about the language, not about assistance."""
     if not text:
         return None
-    if _NOT_CHINESE.search(text) or _ENGLISH.search(text):
+    wanted = language_requests()
+    if wanted["not_chinese"].search(text) or wanted["english"].search(text):
         return "en"
-    if _CHINESE.search(text):
+    if wanted["chinese"].search(text):
         return "zh_CN"
     return None
 

@@ -1,10 +1,10 @@
 """The word lists matched by rule, loaded from one place.
 
 ``nlu/lexicons.yml`` holds the dialogue's small lexicons (consent answers, code digits,
-report phrases, everyday English); the crisis words (``crisis_words.yml``) and the dialect
-table (``dialect.yml``) keep their own files and are read through :func:`load` too. None of
-them is training data: they are for decisions that must be predictable (a consent, a crisis)
-or for phrasings the classifier has no intent for.
+report phrases, everyday English, languages asked for in words); the crisis words
+(``crisis_words.yml``) and the dialect table (``dialect.yml``) keep their own files and are
+read through :func:`load` too. None of them is training data: they are for decisions that
+must be predictable (a consent, a crisis) or for phrasings the classifier has no intent for.
 """
 
 from __future__ import annotations
@@ -69,3 +69,14 @@ def common_english() -> frozenset[str]:
     """Everyday English words, lower case: a message needs two of them to count as English
     (:func:`bot.locale.written_in`)."""
     return frozenset(_list("common_english"))
+
+
+@cache
+def language_requests() -> dict[str, re.Pattern[str]]:
+    """A language asked for in words, by kind: ``not_chinese`` (``I do not speak Chinese``)
+    and ``english`` (``English please``, ``说英文``) ask for English, ``chinese`` (``用中文``)
+    for Chinese; case is ignored (:func:`bot.locale.asked_for`)."""
+    return {
+        kind: re.compile("|".join(map(str, alternatives)), re.IGNORECASE)
+        for kind, alternatives in load()["language_requests"].items()
+    }

@@ -45,3 +45,22 @@ def test_yaml_words_stay_strings() -> None:
     # YAML 1.1 reads a bare on/no as booleans; the lists quote them.
     assert "on" in common_english() and True not in common_english()
     assert consent_answer("no") == "decline" and consent_answer("我同意啦") == "agree"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("I do not speak Chinese", "en"),  # not a refusal of the consent (issue 12)
+        ("I can't read chinese", "en"),
+        ("English please", "en"),
+        ("说英文", "en"),
+        ("can you speak Chinese", "zh_CN"),
+        ("用中文", "zh_CN"),
+        ("我不同意", None),  # an answer, not a language
+        ("no", None),
+    ],
+)
+def test_language_requests(text: str, locale: str | None) -> None:
+    from bot.locale import asked_for
+
+    assert asked_for(text) == locale
