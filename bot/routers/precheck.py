@@ -25,19 +25,13 @@ from eligibility.people import member_names, members_without, registered_applica
 from eligibility.precheck import load_family, run_precheck
 from eligibility.result import PROGRAMS, PrecheckResult
 from staff.cases import describe, open_for_resident
-from store.applications import open_applications, submit_application
+from store.applications import open_applications, programs_to_apply, submit_application
 from store.benefits import happiness_list
 from store.consent import consented_members
 from store.identity import get_person
 from store.pii import mask_id_number, mask_name
 from store.prechecks import latest_precheck
 from templates import Texts
-
-APPLY_ORDER = (
-    "tekun", "dibao", "dibao_single", "low_income_marginal", "disability_living_subsidy",
-    "disability_care_subsidy", "medical_insurance_subsidy",
-)  # fmt: skip
-"""Programs one can apply for from a pre-check, the most protective first."""
 
 
 def _after_buttons(l10n: Texts, *, disputable: bool = False) -> InlineKeyboardMarkup:
@@ -136,10 +130,8 @@ async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, turn
     result = PrecheckResult.model_validate(record.result)
     pending = await open_applications(turn.session, family.id)
     have = await receiving(turn, family)
-    favoured = [c for c in APPLY_ORDER if result.programs[c].status != "ineligible"]
-    candidates = [c for c in favoured or ["dibao"] if c not in have and c not in pending]
-    if callback_data.program:
-        candidates = [c for c in candidates if c == callback_data.program]
+    statuses = {code: program.status for code, program in result.programs.items()}
+    candidates = programs_to_apply(statuses, have, pending, only=callback_data.program or None)
     if not candidates:
         await _nothing_to_apply(turn, pending, have)
     elif callback_data.program:
