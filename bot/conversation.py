@@ -5,7 +5,7 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``person_id`` / ``family_id``   set once identity is proven; nothing personal is shown before
 ``identified_at``               when; identity lapses after :data:`IDENTITY_TTL`
 ``consented``                   the person gave the 一证一书 consent in this conversation
-``after``                       the journey to continue after sign-in (a :data:`TARGETS` key)
+``after``                       the journey to continue after sign-in (a journey-map name)
 ``pending_person_id``, ``pending_person_hash``, ``code_expires``   a code asked for; the
                                 person is None when the ID number is not on file
 ``want_consent``                sign-in must record a consent (pre-check)
@@ -21,10 +21,9 @@ No ID number, name or phone is kept in clear: only row ids, keyed hashes and mas
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -34,8 +33,12 @@ from jiuzhu import clock
 from jiuzhu.settings import Settings
 from nlu import NluEngine
 from staff.cases import Resident
+from staff.clocks import figure
 from store.base import utcnow
 from templates import Texts
+
+if TYPE_CHECKING:
+    from bot.journeys import Journeys
 
 IDENTITY_TTL = timedelta(minutes=30)
 """[A] How long a proven identity lasts in a conversation (common practice for sessions)."""
@@ -43,9 +46,14 @@ IDENTITY_TTL = timedelta(minutes=30)
 
 @dataclass
 class Turn:
-    """Everything a journey step needs, bundled from the handler's injected data.
+    """Everything a journey step needs, bundled from the update's handler data.
+
+    Handlers take it as one typed parameter, ``turn: Turn``, injected by
+    :class:`bot.middlewares.turn.TurnMiddleware`; the session inside is the update's, so a
+    router passes it to services without importing SQLAlchemy.
 
     :ivar message: where replies go (for a button press: the message that carried it).
+    :ivar journeys: the journey map of this Dispatcher (:mod:`bot.journeys`).
     """
 
     message: Message
@@ -54,17 +62,27 @@ class Turn:
     l10n: Texts
     settings: Settings
     sender_hash: str
+    journeys: Journeys
     nlu: NluEngine | None = None
     channel: str | None = None
     sender: str | None = None
 
     @classmethod
-    def of(cls, message: Message, data: dict[str, Any]) -> Turn:
-        """Bundle a handler's injected data (``**data``) for ``message``'s chat."""
+    def of(cls, message: Message, data: dict[str, Any], journeys: Journeys) -> Turn:
+        """Bundle the update's handler data for ``message``'s chat (:mod:`bot.middlewares.turn`).
+
+        :raises KeyError: when the data lacks ``state``, ``session``, ``l10n``, ``settings``
+            or ``sender_hash`` (a Dispatcher built without a sessionmaker).
+        """
         return cls(
             message, data["state"], data["session"], data["l10n"], data["settings"],
-            data["sender_hash"], data.get("nlu"), data.get("channel"), data.get("sender"),
+            data["sender_hash"], journeys, data.get("nlu"), data.get("channel"),
+            data.get("sender"),
         )  # fmt: skip
+
+    async def go(self, journey: str, **options: Any) -> None:
+        """Start ``journey`` of the journey map (:meth:`bot.journeys.Journeys.go`)."""
+        await self.journeys.go(self, journey, **options)
 
     @property
     def locale(self) -> str:
@@ -123,34 +141,6 @@ def this_month() -> str:
     return f"{today():%Y-%m}"
 
 
-Step = Callable[[Turn], Awaitable[None]]
-TARGETS: dict[str, Step] = {}
-"""Journeys that need a known person, by name; each module registers its own."""
-
-NEEDS_CONSENT = {"precheck"}
-"""Targets that read department data, so sign-in records the 一证一书 consent first."""
-
-
-def target(name: str) -> Callable[[Step], Step]:
-    """Register a journey step that runs once the person is known."""
-
-    def register(step: Step) -> Step:
-        TARGETS[name] = step
-        return step
-
-    return register
-
-
-async def continue_as_known(turn: Turn, name: str) -> None:
-    """Run journey ``name`` now if the person is known, else sign in first and run it after.
-
-    :raises KeyError: for an unknown journey name.
-    """
-    step = TARGETS[name]
-    data = await turn.data()
-    if await turn.person() is not None and (name not in NEEDS_CONSENT or data.get("consented")):
-        await step(turn)
-        return
-    from bot.routers.signin import begin_sign_in
-
-    await begin_sign_in(turn, after=name)
+def promised_days() -> int:
+    """Working days within which a caseworker makes first contact (RULES.md timelines)."""
+    return int(figure("first_contact", today()))

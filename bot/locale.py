@@ -18,6 +18,7 @@ from typing import Any
 
 from aiogram.fsm.context import FSMContext
 
+from nlu.lexicons import common_english, language_requests
 from templates import LOCALES
 
 LOCALE_KEY = "locale"
@@ -27,17 +28,9 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # A button payload (``menu:apply``), a link or an address: not words of any language.
 _MACHINE_TOKEN = re.compile(r"\S*[:@/=]\S*")
-COMMON_ENGLISH = frozenset(
-    """
-    i i'm i'd me my mine we our us you your he she his her they their it its this that there
-    here a an the is am are was were be been do does did don't doesn't not can can't cannot
-    could would will should may to for of in on at with from about and or but if so what how
-    why where when who which please hello hi hey good morning afternoon evening thank thanks
-    want need help like have has had get got know speak any some anyone someone more much
-    many very all just now today again still yet also out up
-    """.split()
-)
-"""Everyday English words; a message needs :data:`MIN_ENGLISH_WORDS` of them to be English."""
+COMMON_ENGLISH = common_english()
+"""Everyday English words (``nlu/lexicons.yml``); a message needs :data:`MIN_ENGLISH_WORDS`
+of them to be English."""
 MIN_ENGLISH_WORDS = 2
 """[A] ``Hello, I need help``, ``good morning`` and ``show me my benefits`` are English; a lone
 word (``ok``, ``hello``), an ``I agree`` in a Chinese conversation, a client's ``undefined``
@@ -88,32 +81,16 @@ def written_in(text: str | None) -> str | None:
     return None
 
 
-_NOT_CHINESE = re.compile(
-    r"\b(?:do\s*n[o']?t|can\s*n[o']?t|cannot|can't|no)\s+(?:speak|read|understand|know|write)"
-    r"\s+(?:any\s+|much\s+)?(?:chinese|mandarin)\b",
-    re.IGNORECASE,
-)
-_ENGLISH = re.compile(
-    r"\b(?:in|speak|use|write|switch\s+to|change\s+to|talk)\s+english\b|^\W*english\W*"
-    r"(?:please)?\W*$|\benglish\s+please\b|讲英文|说英文|用英文|讲英语|说英语|用英语|英文版",
-    re.IGNORECASE,
-)
-_CHINESE = re.compile(
-    r"\b(?:speak|use|write|switch\s+to|change\s+to|talk|answer)(?:\s+to\s+me)?(?:\s+in)?"
-    r"\s+(?:chinese|mandarin)\b|\bin\s+chinese\s+please\b|^\W*(?:chinese|中文)\W*(?:please)?\W*$|\bchinese\s+please\b|讲中文|说中文|用中文|讲普通话",
-    re.IGNORECASE,
-)
-
-
 def asked_for(text: str | None) -> str | None:
     """The locale a message asks for in words, or None: ``I do not speak Chinese``,
     ``English please``, ``说英文`` → ``"en"``; ``can you speak Chinese``, ``用中文`` →
     ``"zh_CN"``. Such a message is a request about the language, not about assistance."""
     if not text:
         return None
-    if _NOT_CHINESE.search(text) or _ENGLISH.search(text):
+    wanted = language_requests()
+    if wanted["not_chinese"].search(text) or wanted["english"].search(text):
         return "en"
-    if _CHINESE.search(text):
+    if wanted["chinese"].search(text):
         return "zh_CN"
     return None
 

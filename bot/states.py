@@ -15,12 +15,23 @@ class Menu(StatesGroup):
     shown = State()
 
 
-class SignIn(StatesGroup):
-    """一证一书 and proving identity: read the authorization, give the ID number, the code."""
+SIGN_IN_GROUP = "SignIn"
+"""The stored name of the consent and identity states (``SignIn:consent``...): kept from
+when one group held both, so a conversation waiting at either step across a deploy (Redis
+keeps the state) goes on where it was."""
 
-    consent = State()
-    id_number = State()
-    code = State()
+
+class Consent(StatesGroup):
+    """一证一书: the authorization is shown, waiting for 同意 or 不同意."""
+
+    asked = State("consent", group_name=SIGN_IN_GROUP)
+
+
+class Identity(StatesGroup):
+    """Proving identity: the ID number, then the code (or a Telegram contact)."""
+
+    id_number = State(group_name=SIGN_IN_GROUP)
+    code = State(group_name=SIGN_IN_GROUP)
 
 
 class Revoke(StatesGroup):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from nlu.lexicons import load
 from nlu.normalise import normalise
 
 CRISIS_FILE = Path(__file__).parent / "crisis_words.yml"
@@ -19,7 +18,7 @@ CRISIS_FILE = Path(__file__).parent / "crisis_words.yml"
 
 @cache
 def _lexicon() -> dict[str, tuple[str, ...]]:
-    data = yaml.safe_load(CRISIS_FILE.read_text(encoding="utf-8"))
+    data = load(CRISIS_FILE)
     return {kind: tuple(words) for kind, words in data.items()}
 
 

@@ -12,14 +12,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from nlu.lexicons import load
 
 WORDS_FILE = Path(__file__).resolve().parent / "dialect.yml"
 
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[re.Pattern[str], dict[str, str]]:
-    doc = yaml.safe_load(WORDS_FILE.read_text("utf-8"))
+    doc = load(WORDS_FILE)
     words = {str(k): str(v) for section in doc.values() for k, v in section.items()}
     # Longest first, so 系唔系 wins over 系 and a protected 联系 over its 系.
     pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))

@@ -76,7 +76,7 @@ class SmsSender(Protocol):
 class DemoSender:
     """Sends nothing: logs that a text would go, to the masked phone, never the text.
 
-    The demo shows a sign-in code in the chat instead (``bot/routers/signin.py``), never in
+    The demo shows a sign-in code in the chat instead (``bot/routers/identity.py``), never in
     production (:mod:`jiuzhu.preflight` refuses the demo sender there).
     """
 

@@ -160,3 +160,21 @@ async def grant_with_minors(
                 )
             )
     return granted
+
+
+async def revoke_with_wards(
+    session: AsyncSession, person_id: int, at: datetime | None = None
+) -> int:
+    """撤回授权: revoke ``person_id``'s own consents and those they gave as guardian.
+
+    :returns: how many consents were revoked (0 when none was in force).
+    """
+    wards = await session.scalars(
+        select(Consent.person_id).where(Consent.guardian_person_id == person_id)
+    )
+    return await revoke_consents(session, [person_id, *set(wards)], at)
+
+
+async def consented_members(session: AsyncSession, family: Family) -> set[int]:
+    """Person ids of ``family``'s members (loaded) with a consent valid now."""
+    return {m.person_id for m in family.members if await valid_consent(session, m.person_id)}

@@ -46,8 +46,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
 from store.base import utcnow
+from store.consent import grant_with_minors
 from store.crypto import vault
-from store.models import IdentityAttempt, Person, SmsOutbox
+from store.families import family_of_person
+from store.models import Family, IdentityAttempt, Person, SmsOutbox
 from store.pii import normalise_id_number
 
 WINDOW = timedelta(hours=1)
@@ -340,3 +342,28 @@ def verify_assertion(
     if data.get("sender") != sender or int(data.get("exp", 0)) < now.timestamp():
         return None
     return str(data.get("id_number", "")) or None
+
+
+async def get_person(session: AsyncSession, person_id: int | None) -> Person | None:
+    """The person with this row id; None for None or an id not on file."""
+    return await session.get(Person, int(person_id)) if person_id else None
+
+
+async def complete_sign_in(
+    session: AsyncSession, person: Person, *, consent: tuple[str, str] | None = None
+) -> Family | None:
+    """Identity proven for ``person``: their family, and the consent they agreed to recorded.
+
+    :param consent: ``(text_version, text_sha256)`` of the 一证一书 the person agreed to in
+        this conversation, or None: then nothing is recorded. Recorded for the person and,
+        as guardian, for the minors of the family (:func:`store.consent.grant_with_minors`).
+    :returns: the family (members and persons loaded), or None when the person belongs to
+        no family on file (nothing is recorded then).
+    """
+    family = await family_of_person(session, person)
+    if family is not None and consent is not None:
+        version, digest = consent
+        await grant_with_minors(
+            session, person, family, text_version=version, text_sha256=digest, channel="chat"
+        )
+    return family

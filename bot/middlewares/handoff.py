@@ -26,9 +26,9 @@ from aiogram.types import BufferedInputFile, TelegramObject, Update
 from babel.dates import format_timedelta
 
 from bot.callbacks import HandoffCb
+from bot.conversation import promised_days
 from bot.keyboards.inline import inline
 from bot.locale import LOCALE_KEY
-from bot.routers.handoff import promised_days
 from nlu.crisis import crisis_kind
 from staff import relay
 from templates import Texts

@@ -11,24 +11,19 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
-from sqlalchemy import select
 
 from bot.callbacks import BenefitsCb, MenuAction, MenuCb
-from bot.conversation import Turn, continue_as_known, target, today
+from bot.conversation import Turn, today
 from bot.documents import document_file
 from bot.keyboards.inline import inline
 from eligibility import explain
 from eligibility.people import relation_text
 from eligibility.precheck import load_family
 from eligibility.regions import region_name
-from eligibility.result import PrecheckResult
 from store.benefits import HappinessList, happiness_list
-from store.models import Family
-from store.models import PrecheckResult as PrecheckRecord
 from store.pii import mask_name
+from store.prechecks import latest_precheck, still_possible
 from templates import Texts, render_document
-
-router = Router(name="benefits")
 
 
 def program_title(l10n: Texts, code: str) -> str:
@@ -37,7 +32,7 @@ def program_title(l10n: Texts, code: str) -> str:
     return l10n.t(key) if key in l10n else explain.program_name(code, l10n.locale)
 
 
-async def _context(turn: Turn, family: Family, hl: HappinessList) -> dict[str, Any]:
+async def _context(turn: Turn, family: Any, hl: HappinessList) -> dict[str, Any]:
     people = {m.person_id: m for m in family.members}
     groups = []
     for group in hl.groups:
@@ -53,21 +48,12 @@ async def _context(turn: Turn, family: Family, hl: HappinessList) -> dict[str, A
                 for line in group.lines
             ],
         })  # fmt: skip
-    latest = await turn.session.scalar(
-        select(PrecheckRecord)
-        .where(PrecheckRecord.family_id == family.id)
-        .order_by(PrecheckRecord.id.desc())
-        .limit(1)
-    )
-    suggestions = []
-    if latest is not None:
-        result = PrecheckResult.model_validate(latest.result)
-        for code, program in result.programs.items():
-            if program.status != "ineligible" and code not in hl.programs:
-                suggestions.append({
-                    "program": explain.program_name(code, turn.locale),
-                    "status": explain.status_text(program.status, turn.locale),
-                })  # fmt: skip
+    latest = await latest_precheck(turn.session, family.id)
+    suggestions = [
+        {"program": explain.program_name(code, turn.locale),
+         "status": explain.status_text(status, turn.locale)}
+        for code, status in still_possible(latest, hl.programs)
+    ]  # fmt: skip
     return {
         "groups": groups,
         "total": hl.monthly_total,
@@ -78,9 +64,9 @@ async def _context(turn: Turn, family: Family, hl: HappinessList) -> dict[str, A
     }
 
 
-@target("benefits")
 async def benefits_step(turn: Turn) -> None:
-    """Show the happiness list in the chat, with the document and a pre-check on offer."""
+    """The ``benefits`` journey: the happiness list in the chat, with the document and a
+    pre-check on offer."""
     _, family_id = await turn.person()  # type: ignore[misc]
     family = await load_family(turn.session, family_id)
     context = await _context(turn, family, await happiness_list(turn.session, family, today()))
@@ -93,14 +79,12 @@ async def benefits_step(turn: Turn) -> None:
     await turn.reply("benefits-list", reply_markup=buttons, **context)
 
 
-@router.callback_query(BenefitsCb.filter(F.action == "document"))
-async def document_pressed(callback: CallbackQuery, **data: Any) -> None:
+async def document_pressed(callback: CallbackQuery, turn: Turn) -> None:
     """下载幸福清单: the same list as a document (PDF on Telegram, else HTML)."""
     await callback.answer()
-    turn = Turn.of(callback.message, data)
     known = await turn.person()
     if known is None:
-        await continue_as_known(turn, "benefits")
+        await turn.go("benefits")
         return
     family = await load_family(turn.session, known[1])
     context = await _context(turn, family, await happiness_list(turn.session, family, today()))
@@ -108,3 +92,10 @@ async def document_pressed(callback: CallbackQuery, **data: Any) -> None:
     stem = turn.l10n.t("benefits-document-filename", on=f"{today():%Y%m%d}")
     document = await document_file(html, stem, pdf=turn.on_telegram)
     await turn.message.answer_document(document, caption=turn.l10n.t("benefits-document-caption"))
+
+
+def make_router() -> Router:
+    """The benefits router: the happiness list's download button."""
+    router = Router(name="benefits")
+    router.callback_query.register(document_pressed, BenefitsCb.filter(F.action == "document"))
+    return router

@@ -6,29 +6,24 @@ verify (社会救助暂行办法; 审核确认办法 on dynamic management).
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import ChangeCb, MenuAction, MenuCb
-from bot.conversation import Turn, continue_as_known, target
+from bot.conversation import Turn
 from bot.keyboards.inline import inline
 from bot.states import Change
 from nlu import FALLBACK_INTENT
-from staff.changes import NOTE_LIMIT, report_change
-from store.models.cases import LIFE_EVENTS
+from staff.changes import LIFE_EVENTS, NOTE_LIMIT, report_change
 from store.pii import mask_text
-
-router = Router(name="change")
 
 NOTE_SHOWN = 60
 """Notes up to this long are repeated back, so the person sees what was recorded."""
 
 
-@target("change")
 async def change_step(turn: Turn) -> None:
-    """Ask which life event happened (or record it at once when it was already named)."""
+    """The ``change`` journey: ask which life event happened (or record it at once when it
+    was already named)."""
     data = await turn.data()
     event = data.get("life_event")
     if event in LIFE_EVENTS:
@@ -55,10 +50,8 @@ async def record_change(turn: Turn, event: str, note: str | None = None) -> None
     )
 
 
-@router.message(Change.event, F.text)
-async def event_typed(message: Message, **data: Any) -> None:
+async def event_typed(message: Message, turn: Turn) -> None:
     """A typed life event ("我失业了"): the NLU's ``life_event``, else ask again."""
-    turn = Turn.of(message, data)
     parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
     event = parsed.entity("life_event")
     if event in LIFE_EVENTS:
@@ -66,21 +59,25 @@ async def event_typed(message: Message, **data: Any) -> None:
         return
     if parsed.intent_name not in ("report_change", "inform", FALLBACK_INTENT):
         # Another request ("撤回授权", "转人工"...) leaves this question for that one.
-        from bot.routers.understand import act_on
-
         await turn.state.set_state(None)
-        await act_on(turn, parsed)
+        await turn.go("free_text", parsed=parsed)
         return
     await change_step(turn)
 
 
-@router.callback_query(ChangeCb.filter())
-async def event_chosen(callback: CallbackQuery, callback_data: ChangeCb, **data: Any) -> None:
+async def event_chosen(callback: CallbackQuery, callback_data: ChangeCb, turn: Turn) -> None:
     """A life-event button."""
     await callback.answer()
-    turn = Turn.of(callback.message, data)
     if callback_data.event not in LIFE_EVENTS:
         await turn.reply("not-understood")
         return
     await turn.state.update_data(life_event=callback_data.event)
-    await continue_as_known(turn, "change")
+    await turn.go("change")
+
+
+def make_router() -> Router:
+    """The change router: a typed life event while asked, and the life-event buttons."""
+    router = Router(name="change")
+    router.message.register(event_typed, Change.event, F.text)
+    router.callback_query.register(event_chosen, ChangeCb.filter())
+    return router

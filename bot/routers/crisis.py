@@ -7,23 +7,23 @@ says that temporary assistance (临时救助, 急难型) can be paid first and d
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.types import Message
 
 from bot.conversation import Turn
-from bot.routers.handoff import hand_over
 from nlu.crisis import crisis_kind
 from staff.cases import describe
 
-router = Router(name="crisis")
 
-
-@router.message(F.text.func(crisis_kind).as_("crisis"))
-async def crisis_message(message: Message, crisis: str, **data: Any) -> None:
+async def crisis_message(message: Message, crisis: str, turn: Turn) -> None:
     """Help now: the numbers to call and an urgent case for a caseworker."""
-    turn = Turn.of(message, data)
     await turn.reply(f"crisis-{crisis.replace('_', '-')}")
-    await hand_over(turn, kind="crisis", reason=describe("crisis", locale=turn.locale,
-                                                                crisis=crisis))
+    reason = describe("crisis", locale=turn.locale, crisis=crisis)
+    await turn.go("handoff", kind="crisis", reason=reason)
+
+
+def make_router() -> Router:
+    """The crisis router: any message the crisis words match (:func:`nlu.crisis.crisis_kind`)."""
+    router = Router(name="crisis")
+    router.message.register(crisis_message, F.text.func(crisis_kind).as_("crisis"))
+    return router

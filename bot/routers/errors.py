@@ -22,8 +22,6 @@ from templates import Texts, texts
 
 log = logging.getLogger(__name__)
 
-router = Router(name="errors")
-
 
 def _chat_id(event: ErrorEvent) -> int | None:
     update = event.update
@@ -44,7 +42,6 @@ async def _reply(event: ErrorEvent, bot: Bot, text: str) -> None:
         await bot.send_message(chat_id, text)
 
 
-@router.errors(ExceptionTypeFilter(InvalidInput))
 async def invalid_input(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
     """Input a service rejected: show its message and ask again."""
     l10n = l10n or texts("bot")
@@ -53,20 +50,17 @@ async def invalid_input(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) 
     await _reply(event, bot, l10n.t("error-input", message=exc.message))
 
 
-@router.errors(ExceptionTypeFilter(NotSaved))
 async def not_saved(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
     """The database refused this update's writes: nothing was shown, the state is as before."""
     redo.ask_again()  # a retry of this message must run again, not get this answer
     await _reply(event, bot, (l10n or texts("bot")).t("error-not-saved"))
 
 
-@router.errors(ExceptionTypeFilter(ConsentRequired))
 async def consent_missing(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
     """Department data was needed for someone without a valid consent: say so, and how."""
     await _reply(event, bot, (l10n or texts("bot")).t("error-consent-required"))
 
 
-@router.errors()
 async def unexpected_error(event: ErrorEvent, bot: Bot, l10n: Texts | None = None) -> None:
     """Any other failure: apologise, keep the state, log the traceback (no personal data)."""
     l10n = l10n or texts("bot")
@@ -77,3 +71,13 @@ async def unexpected_error(event: ErrorEvent, bot: Bot, l10n: Texts | None = Non
         exc_info=event.exception,
     )
     await _reply(event, bot, l10n.t("error-generic"))
+
+
+def make_router() -> Router:
+    """The errors router, included beside the private scope so it sees every journey's errors."""
+    router = Router(name="errors")
+    router.errors.register(invalid_input, ExceptionTypeFilter(InvalidInput))
+    router.errors.register(not_saved, ExceptionTypeFilter(NotSaved))
+    router.errors.register(consent_missing, ExceptionTypeFilter(ConsentRequired))
+    router.errors.register(unexpected_error)
+    return router

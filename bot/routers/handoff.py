@@ -4,41 +4,34 @@ The case (its region, priority and reuse of an open one) is :mod:`staff.cases`' 
 this module only says what happens next: the case number and when a person gets back
 (:mod:`staff.clocks`). A caseworker who takes it holds the conversation
 (:mod:`bot.middlewares.handoff`). Also the call-back offered to a resident left waiting.
+Other journeys open a case with ``turn.go("handoff", kind=...)`` (:func:`hand_over`).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot.callbacks import HandoffCb
-from bot.conversation import Turn, today
+from bot.conversation import Turn, promised_days, today
 from bot.keyboards.menu import main_menu
 from staff import relay
 from staff.cases import describe, open_for_resident
 from staff.clocks import figure
-
-if TYPE_CHECKING:
-    from store.models import Case
-
-router = Router(name="handoff")
 
 FAMILY = {"handoff": "handoff", "complaint": "complaint", "crisis": "crisis",
           "dispute": "dispute", "home_visit": "home-visit"}  # fmt: skip
 """Case kind → the prefix of its texts (``<prefix>-opened``, ``<prefix>-still-open``)."""
 
 
-def promised_days() -> int:
-    """Working days within which a caseworker makes first contact (RULES.md timelines)."""
-    return int(figure("first_contact", today()))
-
-
 async def hand_over(
-    turn: Turn, *, kind: str = "handoff", reason: str | None = None,
-    priority: str | None = None, precheck_id: int | None = None,
-) -> Case:
+    turn: Turn,
+    *,
+    kind: str = "handoff",
+    reason: str | None = None,
+    priority: str | None = None,
+    precheck_id: int | None = None,
+) -> None:
     """Open a case of ``kind`` for this resident (or reuse the open one) and say so.
 
     :param reason: the case summary (:func:`staff.cases.describe`); default by kind.
@@ -47,7 +40,11 @@ async def hand_over(
         code = "complaint" if kind == "complaint" else "asked_for_person"
         reason = describe(code, locale=turn.locale)
     case, opened = await open_for_resident(
-        turn.session, await turn.resident(), kind=kind, summary=reason, priority=priority,
+        turn.session,
+        await turn.resident(),
+        kind=kind,
+        summary=reason,
+        priority=priority,
         precheck_id=precheck_id,
     )
     await turn.state.update_data(misunderstood=0)
@@ -57,14 +54,11 @@ async def hand_over(
     hours = int(figure("crisis_contact", today()))
     await turn.reply(f"{prefix}-{'opened' if opened else 'still-open'}", number=case.id,
                      days=promised_days(), hours=hours)  # fmt: skip
-    return case
 
 
-@router.callback_query(HandoffCb.filter())
-async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, **data: Any) -> None:
+async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, turn: Turn) -> None:
     """请回电 / 继续等待, after the wait was announced."""
     await callback.answer()
-    turn = Turn.of(callback.message, data)
     case = None
     if callback_data.action == "callback":
         case = await relay.request_callback(turn.session, callback_data.case, turn.sender_hash)
@@ -73,3 +67,10 @@ async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, **
                          reply_markup=main_menu(turn.l10n))  # fmt: skip
         return
     await turn.reply("handoff-keep-waiting", reply_markup=main_menu(turn.l10n))
+
+
+def make_router() -> Router:
+    """The handoff router: the call-back buttons (a new one for each Dispatcher)."""
+    router = Router(name="handoff")
+    router.callback_query.register(callback_pressed, HandoffCb.filter())
+    return router

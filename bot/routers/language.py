@@ -7,8 +7,6 @@ entered stay as they were: the resident carries on at the same step in the other
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -19,17 +17,14 @@ from bot.keyboards.inline import inline
 from bot.locale import LOCALE_KEY, parse_locale
 from templates import LOCALES, Texts, texts
 
-router = Router(name="language")
-
 
 async def _switch(message: Message, state: FSMContext, locale: str) -> None:
     await state.update_data({LOCALE_KEY: locale})
     await message.answer(texts("bot", locale).t("language-set"))
 
 
-@router.message(Command("language", "lang"))
 async def cmd_language(
-    message: Message, command: CommandObject, state: FSMContext, l10n: Texts, **_: Any
+    message: Message, command: CommandObject, state: FSMContext, l10n: Texts
 ) -> None:
     """Switch to the language named, or offer the choice."""
     locale = parse_locale(command.args)
@@ -41,12 +36,19 @@ async def cmd_language(
     await message.answer(l10n.t("language-choose"), reply_markup=buttons)
 
 
-@router.callback_query(LanguageCb.filter())
 async def language_chosen(
-    callback: CallbackQuery, callback_data: LanguageCb, state: FSMContext, **_: Any
+    callback: CallbackQuery, callback_data: LanguageCb, state: FSMContext
 ) -> None:
     """A language button: switch (an unknown value keeps the language)."""
     await callback.answer()
     locale = parse_locale(callback_data.locale)
     if locale is not None and callback.message is not None:
         await _switch(callback.message, state, locale)  # type: ignore[arg-type]
+
+
+def make_router() -> Router:
+    """The language router: ``/language`` and its buttons."""
+    router = Router(name="language")
+    router.message.register(cmd_language, Command("language", "lang"))
+    router.callback_query.register(language_chosen, LanguageCb.filter())
+    return router

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.conversation import Turn, this_month
 from eligibility.policy import dibao_standard, marginal_line, property_limits, tekun_standard
 from eligibility.regions import PREFECTURES, region_name
-from store.models import Family
+from store.families import family_region
 
 
 def province_standards(period: str) -> list[dict[str, object]]:
@@ -28,12 +28,11 @@ def province_standards(period: str) -> list[dict[str, object]]:
 
 async def answer_policy(turn: Turn, region: str | None = None) -> None:
     """Tell the dibao standard, the marginal line and the tekun standard that apply."""
-    area = None
+    area: str | None = None
     await turn.state.update_data(last_answer="policy")
     known = await turn.person()
     if region is None and known is not None:
-        family = await turn.session.get(Family, known[1])
-        region, area = family.region_code, family.area
+        region, area = await family_region(turn.session, known[1])
     period = this_month()
     if region is None:
         await turn.reply("policy-general", period=period, groups=province_standards(period))

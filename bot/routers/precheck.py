@@ -13,35 +13,25 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import select
 
 from bot.callbacks import MenuAction, MenuCb, PrecheckCb
-from bot.conversation import Turn, continue_as_known, target, this_month, today
+from bot.conversation import Turn, this_month, today
 from bot.documents import document_file
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
-from bot.routers.handoff import hand_over
 from eligibility import explain
 from eligibility.documents import render_verification_report
 from eligibility.people import member_names, members_without, registered_applicant, relation_text
 from eligibility.precheck import load_family, run_precheck
 from eligibility.result import PROGRAMS, PrecheckResult
 from staff.cases import describe, open_for_resident
-from store.applications import open_applications, submit_application
+from store.applications import open_applications, programs_to_apply, submit_application
 from store.benefits import happiness_list
-from store.consent import valid_consent
-from store.models import Family, Person
-from store.models import PrecheckResult as PrecheckRecord
+from store.consent import consented_members
+from store.identity import get_person
 from store.pii import mask_id_number, mask_name
+from store.prechecks import latest_precheck
 from templates import Texts
-
-router = Router(name="precheck")
-
-APPLY_ORDER = (
-    "tekun", "dibao", "dibao_single", "low_income_marginal", "disability_living_subsidy",
-    "disability_care_subsidy", "medical_insurance_subsidy",
-)  # fmt: skip
-"""Programs one can apply for from a pre-check, the most protective first."""
 
 
 def _after_buttons(l10n: Texts, *, disputable: bool = False) -> InlineKeyboardMarkup:
@@ -56,27 +46,25 @@ def _after_buttons(l10n: Texts, *, disputable: bool = False) -> InlineKeyboardMa
     return inline(l10n, *buttons)
 
 
-async def receiving(turn: Turn, family: Family) -> dict[str, Any]:
+async def receiving(turn: Turn, family: Any) -> dict[str, Any]:
     """Program → benefit line, for what the family or a member receives today."""
     listing = await happiness_list(turn.session, family, today())
     return {line.program: line for group in listing.groups for line in group.lines}
 
 
-@target("precheck")
 async def precheck_step(turn: Turn) -> None:
-    """Say whose consent is missing, run the pre-check, explain it, offer the next steps.
+    """The ``precheck`` journey: say whose consent is missing, run the pre-check, explain it,
+    offer the next steps.
 
     Without the registered applicant's consent nothing can be verified: a member who is not
     the applicant is told so, and how the applicant gives it (their own consent is kept).
     """
     person_id, family_id = await turn.person()  # type: ignore[misc]
     family = await load_family(turn.session, family_id)
-    consented = {
-        m.person_id for m in family.members if await valid_consent(turn.session, m.person_id)
-    }
+    consented = await consented_members(turn.session, family)
     if person_id not in consented:  # revoked or expired since: ask for it again
         await turn.state.update_data(consented=False)
-        await continue_as_known(turn, "precheck")
+        await turn.go("precheck")
         return
     applicant_id, applicant_name = registered_applicant(family)
     if applicant_id not in consented:
@@ -105,61 +93,45 @@ async def precheck_step(turn: Turn) -> None:
                      for m in family.members}  # fmt: skip
         flags = [explain.flag_text(f, relations, turn.locale) for f in done.result.flags]
         reason = describe("home_visit", locale=turn.locale, flags=flags)
-        await hand_over(turn, kind="home_visit", reason=reason, precheck_id=done.record_id)
+        await turn.go("handoff", kind="home_visit", reason=reason, precheck_id=done.record_id)
 
 
-@router.callback_query(PrecheckCb.filter(F.action == "dispute"))
-async def dispute_pressed(callback: CallbackQuery, **data: Any) -> None:
+async def dispute_pressed(callback: CallbackQuery, turn: Turn) -> None:
     """对结果有异议: a caseworker reviews the refusal (a dispute case with the pre-check)."""
     await callback.answer()
-    turn = Turn.of(callback.message, data)
     known = await turn.person()
     record = await _latest(turn, known[1]) if known else None
     if known is None or record is None:
-        await continue_as_known(turn, "precheck")
+        await turn.go("precheck")
         return
-    await hand_over(turn, kind="dispute", reason=describe("dispute", locale=turn.locale),
-                    precheck_id=record.id)  # fmt: skip
+    await turn.go("handoff", kind="dispute", reason=describe("dispute", locale=turn.locale),
+                  precheck_id=record.id)  # fmt: skip
 
 
-async def _latest(turn: Turn, family_id: int) -> PrecheckRecord | None:
-    """The pre-check shown in this conversation, else the family's latest."""
-    session = turn.session
-    record_id = (await turn.data()).get("precheck_id")
-    if record_id:
-        record = await session.get(PrecheckRecord, record_id)
-        if record is not None and record.family_id == family_id:
-            return record
-    return await session.scalar(
-        select(PrecheckRecord)
-        .where(PrecheckRecord.family_id == family_id)
-        .order_by(PrecheckRecord.id.desc())
-        .limit(1)
-    )
+async def _latest(turn: Turn, family_id: int) -> Any:
+    """The pre-check shown in this conversation, else the family's latest (or None)."""
+    shown = (await turn.data()).get("precheck_id")
+    return await latest_precheck(turn.session, family_id, shown_id=shown)
 
 
-@router.callback_query(PrecheckCb.filter(F.action == "apply"))
-async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, **data: Any) -> None:
+async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, turn: Turn) -> None:
     """提交申请: for a program the family neither receives nor has already applied for.
 
     The person chooses among them (a button per program). When the pre-check favours none,
     dibao may still be applied for: a pre-check is not a decision (PIPL art. 24).
     """
     await callback.answer()
-    turn = Turn.of(callback.message, data)
     known = await turn.person()
     record = await _latest(turn, known[1]) if known else None
     if known is None or record is None:
-        await continue_as_known(turn, "precheck")
+        await turn.go("precheck")
         return
     family = await load_family(turn.session, known[1])
     result = PrecheckResult.model_validate(record.result)
     pending = await open_applications(turn.session, family.id)
     have = await receiving(turn, family)
-    favoured = [c for c in APPLY_ORDER if result.programs[c].status != "ineligible"]
-    candidates = [c for c in favoured or ["dibao"] if c not in have and c not in pending]
-    if callback_data.program:
-        candidates = [c for c in candidates if c == callback_data.program]
+    statuses = {code: program.status for code, program in result.programs.items()}
+    candidates = programs_to_apply(statuses, have, pending, only=callback_data.program or None)
     if not candidates:
         await _nothing_to_apply(turn, pending, have)
     elif callback_data.program:
@@ -167,8 +139,8 @@ async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, **da
     else:
         builder = InlineKeyboardBuilder()
         for code in candidates:
-            data = PrecheckCb(action="apply", program=code)
-            builder.button(text=explain.program_name(code, turn.locale), callback_data=data)
+            payload = PrecheckCb(action="apply", program=code)
+            builder.button(text=explain.program_name(code, turn.locale), callback_data=payload)
         builder.adjust(1)
         await turn.reply(
             "precheck-apply-which",
@@ -206,22 +178,22 @@ async def _nothing_to_apply(turn: Turn, pending: dict[str, Any], have: dict[str,
     )  # fmt: skip
 
 
-@router.callback_query(PrecheckCb.filter(F.action == "report"))
-async def report_pressed(callback: CallbackQuery, **data: Any) -> None:
+async def report_pressed(callback: CallbackQuery, turn: Turn) -> None:
     """下载核查报告: the verification report of the latest pre-check, as an HTML document."""
     await callback.answer()
-    await send_report(Turn.of(callback.message, data))
+    await send_report(turn)
 
 
 async def send_report(turn: Turn) -> None:
-    """The latest pre-check's report (pre-checking first when there is none)."""
+    """The ``report`` journey: the latest pre-check's report (pre-checking first when there
+    is none)."""
     known = await turn.person()
     record = await _latest(turn, known[1]) if known else None
     if known is None or record is None:
-        await continue_as_known(turn, "precheck")
+        await turn.go("precheck")
         return
     family = await load_family(turn.session, known[1])
-    applicant = await turn.session.get(Person, known[0])
+    applicant = await get_person(turn.session, known[0])
     html = render_verification_report(
         PrecheckResult.model_validate(record.result),
         {
@@ -241,3 +213,12 @@ async def send_report(turn: Turn) -> None:
         caption=turn.l10n.t("precheck-report-caption"),
         reply_markup=_after_buttons(turn.l10n),
     )
+
+
+def make_router() -> Router:
+    """The pre-check router: the buttons under a pre-check (apply, report, dispute)."""
+    router = Router(name="precheck")
+    router.callback_query.register(dispute_pressed, PrecheckCb.filter(F.action == "dispute"))
+    router.callback_query.register(apply_pressed, PrecheckCb.filter(F.action == "apply"))
+    router.callback_query.register(report_pressed, PrecheckCb.filter(F.action == "report"))
+    return router

@@ -16,8 +16,6 @@ from aiogram.types import Message
 import bot.callbacks  # noqa: F401  (defines every CallbackData prefix)
 from templates import Texts
 
-router = Router(name="stale")
-
 
 def _prefixes() -> list[str]:
     def walk(cls: type) -> list[type]:
@@ -29,7 +27,13 @@ def _prefixes() -> list[str]:
 PAYLOAD = re.compile(rf"^\s*({'|'.join(map(re.escape, _prefixes()))}):\S*\s*$")
 
 
-@router.message(F.text.regexp(PAYLOAD))
 async def stale_payload(message: Message, l10n: Texts) -> None:
     """Say the button has expired; nothing else changes."""
     await message.answer(l10n.t("button-stale"))
+
+
+def make_router() -> Router:
+    """The stale-button router: a payload typed with no such button on screen."""
+    router = Router(name="stale")
+    router.message.register(stale_payload, F.text.regexp(PAYLOAD))
+    return router

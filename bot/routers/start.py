@@ -23,8 +23,6 @@ from bot.keyboards.menu import main_menu
 from bot.locale import clear_keeping_locale
 from templates import Texts
 
-router = Router(name="start")
-
 
 async def _forget(state: FSMContext) -> None:
     """Clear the conversation and the buttons it was shown (they quote personal replies);
@@ -33,34 +31,28 @@ async def _forget(state: FSMContext) -> None:
     await ShownButtons(state.storage, state.key.bot_id).clear(state.key.chat_id)
 
 
-@router.message(CommandStart())
-@router.message(Command("restart"))
 async def cmd_start(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Greet and show the main menu, signed out."""
     await _forget(state)
     await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
 
 
-@router.message(Command("get_started"))
 async def cmd_get_started(message: Message, l10n: Texts) -> None:
     """Greet and show the main menu; a flow under way stays where it is."""
     await message.answer(l10n.t("welcome"), reply_markup=main_menu(l10n))
 
 
-@router.message(Command("menu"))
 async def cmd_menu(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Show the main menu, leaving any flow."""
     await state.set_state(None)
     await message.answer(l10n.t("menu-prompt"), reply_markup=main_menu(l10n))
 
 
-@router.message(Command("help"))
 async def cmd_help(message: Message, l10n: Texts) -> None:
     """Explain how to use the chat; the current flow stays where it is."""
     await message.answer(l10n.t("help"))
 
 
-@router.message(Command("cancel"))
 async def cmd_cancel(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Stop the current flow, clear its data and show the menu."""
     if await state.get_state() is None:
@@ -70,8 +62,20 @@ async def cmd_cancel(message: Message, state: FSMContext, l10n: Texts) -> None:
     await message.answer(l10n.t("cancelled"), reply_markup=main_menu(l10n))
 
 
-@router.message(Command("logout"))
 async def cmd_logout(message: Message, state: FSMContext, l10n: Texts) -> None:
     """Forget the proven identity and the flow (a shared phone)."""
     await _forget(state)
     await message.answer(l10n.t("logged-out"), reply_markup=main_menu(l10n))
+
+
+def make_router() -> Router:
+    """The commands router: ``/start``, ``/menu``, ``/help``, ``/cancel``, ``/logout``."""
+    router = Router(name="start")
+    router.message.register(cmd_start, CommandStart())
+    router.message.register(cmd_start, Command("restart"))
+    router.message.register(cmd_get_started, Command("get_started"))
+    router.message.register(cmd_menu, Command("menu"))
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_cancel, Command("cancel"))
+    router.message.register(cmd_logout, Command("logout"))
+    return router

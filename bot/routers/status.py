@@ -1,15 +1,17 @@
-"""申请进度: each application of the family with its status timeline."""
+"""申请进度: each application of the family with its status timeline.
+
+No buttons of its own: the menu and free text start it as the ``status`` journey.
+"""
 
 from __future__ import annotations
 
 from bot.callbacks import MenuAction, MenuCb
-from bot.conversation import Turn, target
+from bot.conversation import Turn
 from bot.keyboards.inline import inline
 from eligibility import explain
 from store.applications import family_applications
 
 
-@target("status")
 async def status_step(turn: Turn) -> None:
     """List the applications, newest first, each with its timeline."""
     _, family_id = await turn.person()  # type: ignore[misc]

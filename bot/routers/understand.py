@@ -6,25 +6,18 @@ understood get an offer of a person (issue 5: "two consecutive misunderstandings
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import Message
 
 from bot.callbacks import MenuAction, MenuCb
-from bot.conversation import Turn, continue_as_known
+from bot.conversation import Turn
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.locale import asked_for, clear_keeping_locale
-from bot.routers.handoff import hand_over
-from bot.routers.policy import answer_policy
-from bot.routers.precheck import send_report
 from nlu import FALLBACK_INTENT, ParseResult
+from nlu.lexicons import report_phrases
 from staff.cases import describe, open_for_resident
-
-router = Router(name="understand")
 
 INTENT_JOURNEYS = {
     "apply_assistance": "precheck",
@@ -48,37 +41,30 @@ SHORT_REPLIES = {
 
 MISUNDERSTOOD_LIMIT = 2
 
-REPORT_WORDS = re.compile(
-    r"(下载|打印|攞|拿|发我|给我|俾我|份)[^，。,.]{0,6}报告(?!变化|情况|一下)|核查报告|预审报告"
-)
-"""Asking for the verification report in words."""
 
-
-@router.message(StateFilter(None), F.text)
-async def free_text(message: Message, **data: Any) -> None:
+async def free_text(message: Message, turn: Turn) -> None:
     """Parse and act on free text at the menu."""
-    turn = Turn.of(message, data)
     if asked_for(message.text):
         # "I do not speak Chinese": the middleware switched already; say so and offer the menu
         # (the NLU would read it as a refusal).
         await turn.reply("language-set", reply_markup=main_menu(turn.l10n))
         return
-    if REPORT_WORDS.search(message.text or ""):
+    if report_phrases().search(message.text or ""):
         # No intent of its own in the NLU data: "下载报告", "我想攞返份核查报告".
-        await send_report(turn)
+        await turn.go("report")
         return
     parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
     await act_on(turn, parsed)
 
 
 async def act_on(turn: Turn, parsed: ParseResult) -> None:
-    """Do what ``parsed`` asks; count what is not understood."""
+    """The ``free_text`` journey: do what ``parsed`` asks; count what is not understood."""
     intent = parsed.intent_name
     follows_policy = (await turn.data()).get("last_answer") == "policy"
     await turn.state.update_data(last_answer=None)
     region = parsed.entity("region")
     if follows_policy and region and intent in ("inform", "out_of_scope", FALLBACK_INTENT):
-        await answer_policy(turn, region)  # "佛山呢" right after the standards of Guangzhou
+        await turn.go("policy", region=region)  # "佛山呢" right after the standards of Guangzhou
         return
     if intent == "inform" and parsed.entity("life_event"):
         intent = "report_change"  # "我老公没工作了" tells a change even when read as inform
@@ -93,11 +79,11 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
             await turn.state.update_data(
                 life_event=parsed.entity("life_event"), change_note=parsed.text
             )
-        await continue_as_known(turn, INTENT_JOURNEYS[intent])
+        await turn.go(INTENT_JOURNEYS[intent])
     elif intent == "ask_policy":
-        await answer_policy(turn, region)
+        await turn.go("policy", region=region)
     elif intent in ("ask_human", "complain"):
-        await hand_over(turn, kind="complaint" if intent == "complain" else "handoff")
+        await turn.go("handoff", kind="complaint" if intent == "complain" else "handoff")
     elif intent == "goodbye":
         # Saying goodbye signs out, so a shared phone does not keep showing the family's data.
         await clear_keeping_locale(turn.state)
@@ -126,3 +112,10 @@ async def _not_understood(turn: Turn, key: str) -> None:
         return
     await turn.state.update_data(misunderstood=count)
     await turn.reply(key, reply_markup=main_menu(turn.l10n))
+
+
+def make_router() -> Router:
+    """The understand router: free text when no flow waits for it."""
+    router = Router(name="understand")
+    router.message.register(free_text, StateFilter(None), F.text)
+    return router

@@ -49,7 +49,6 @@ from bot.app import AppContext, create_app_context
 from bot.channels.gateway import Gateway, chat_id_of
 from bot.channels.rest import build_rest_app
 from bot.middlewares.db import CommitBeforeShowing, install_once
-from bot.routers import get_routers
 from jiuzhu.settings import Settings
 from nlu import LocalNlu, NluEngine, get_engine
 from store.demo.fixtures import FIXTURES, fixtures_as_of
@@ -401,8 +400,8 @@ def harness(
 def throttled_port(harness: Harness, nlu_engine: NluEngine) -> Iterator[int]:
     """The REST app of a dialogue with the default rate limit, over the harness's database.
 
-    One process runs one Dispatcher: building this one takes the journey routers from the
-    harness's (see :func:`bot.routers.get_routers`), so they are given back afterwards.
+    Each Dispatcher builds its own routers (:func:`bot.routers.get_routers`), so the
+    harness's keep working beside this one.
     """
 
     async def start() -> tuple[AppContext, TestServer]:
@@ -422,4 +421,3 @@ def throttled_port(harness: Harness, nlu_engine: NluEngine) -> Iterator[int]:
     finally:
         harness.run(server.close())
         harness.run(ctx.close())
-        harness.app.dispatcher.include_routers(*get_routers())

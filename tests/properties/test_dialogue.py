@@ -41,13 +41,15 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from bot.callbacks import SignInCb
-from bot.states import Change, Menu, Revoke, SignIn
+from bot.states import Change, Identity, Menu, Revoke
+from bot.states import Consent as Authorization
 from store.demo.fixtures import fixtures_as_of
 from store.models import Consent, Person
 from tests.journeys.conftest import story_ids
 from tests.properties.conftest import PRECHECK_TITLE, PROFILE, TRACEBACK, Harness, examples
 
-STATES = {None} | {s.state for g in (Menu, SignIn, Revoke, Change) for s in g.__all_states__}
+STATES = {None} | {s.state for g in (Menu, Authorization, Identity, Revoke, Change)
+                   for s in g.__all_states__}
 GENERIC_ERROR = "系统出了点问题"
 CODE = re.compile(r"本次验证码：(\d{6})")
 TOO_MANY = "一小时内能尝试的次数已经用完"
@@ -155,11 +157,11 @@ class Conversation(RuleBasedStateMachine):
     def follow_the_flow(self, story: str) -> None:
         """What a resident applying would do next: the way to the pre-check."""
         state = self.h.run(self.h.fsm(self.sender))[0]
-        if state == SignIn.consent.state:
+        if state == Authorization.asked.state:
             self.send(AGREE_PAYLOAD if AGREE_PAYLOAD in self.payloads else "同意")
-        elif state == SignIn.id_number.state:
+        elif state == Identity.id_number.state:
             self.send(story_ids(story)[0])
-        elif state == SignIn.code.state and self.code is not None:
+        elif state == Identity.code.state and self.code is not None:
             self.send(self.code)
         else:
             self.send("我想申请低保")
@@ -219,7 +221,7 @@ class Conversation(RuleBasedStateMachine):
         h.audit_mark, h.record_selects = audit_mark, 0
         h.shown.clear()
         leaks, errors = len(h.logs.leaks), h.logs.error_count
-        answer = self._answer(text) if before == SignIn.consent.state else None
+        answer = self._answer(text) if before == Authorization.asked.state else None
         if answer is not None:
             self.agreed = answer == "agree"
 
@@ -335,7 +337,7 @@ class Conversation(RuleBasedStateMachine):
     ) -> None:
         person = data.get("person_id")
         if person is not None and person != data_before.get("person_id"):
-            assert before == SignIn.code.state and text in self.codes, (
+            assert before == Identity.code.state and text in self.codes, (
                 f"identity set without the code: {context}"
             )
             assert person == self.codes[text], context
@@ -343,17 +345,19 @@ class Conversation(RuleBasedStateMachine):
             assert after is None and person is None, context
         if text == "/cancel":
             assert after is None, context
-        if before == SignIn.consent.state and text in NOT_CONSENT:
-            assert after == SignIn.consent.state, f"a hedged answer left the question: {context}"
+        if before == Authorization.asked.state and text in NOT_CONSENT:
+            hedged = f"a hedged answer left the question: {context}"
+            assert after == Authorization.asked.state, hedged
             assert bool(data.get("consent_agreed")) == bool(data_before.get("consent_agreed"))
         if answer == "agree":
-            assert after == SignIn.id_number.state and data.get("consent_agreed"), context
+            assert after == Identity.id_number.state and data.get("consent_agreed"), context
         if answer == "decline":
             assert after is None, context
-        if before == SignIn.code.state and re.fullmatch(r"\d{6}", text) and text not in self.codes:
-            assert after == SignIn.code.state and person == data_before.get("person_id"), context
+        code_typed = re.fullmatch(r"\d{6}", text) and text not in self.codes
+        if before == Identity.code.state and code_typed:
+            assert after == Identity.code.state and person == data_before.get("person_id"), context
         if (
-            before == SignIn.code.state
+            before == Identity.code.state
             and text == self.code
             and self.codes.get(text) is not None
             and data_before.get("pending_person_id") == self.codes[text]
