@@ -179,7 +179,7 @@ def amount_text(
             return t.t("amount-none")
         codes = {r["code"] if isinstance(r, Mapping) else r.code for r in reasons}
         pending = status == "needs_home_visit"
-        if "premium_fully_subsidised" in codes:
+        if codes & {"premium_fully_subsidised", "orphan_or_unsupported_child"}:
             partly = "marginal_premium_set_by_city" in codes
             return t.t("amount-full-premium", partly_city=partly, pending=pending)
         return t.t("amount-set-by-city")

@@ -351,3 +351,22 @@ def test_english_catalogue_says_the_same_for_story_d() -> None:
     sentence = reason_text(visit, {"d_mr": "Liang"}, "en")
     assert "in family members' names (a husband-and-wife micro business of Liang" in sentence
     assert "once staff confirm it on a home visit" in sentence
+
+
+def test_orphan_premium_row_says_paid_in_full_not_city_set() -> None:
+    # An orphan (RULES.md § Medical assistance [3P]: full subsidy for orphans) alone, 10 years old
+    # in 2026-12: the row's amount must agree with its reason (全额资助), not "由所在城市确定".
+    from eligibility.explain import amount_text
+    from eligibility.situation import parse_situation
+
+    situation = parse_situation({
+        "region": "440203", "area": "urban", "period": "2026-12",
+        "members": [{"id": "k", "relation": "applicant", "birth_date": "2016-03-01",
+                     "orphan": True}],
+        "assets": {},
+    })  # fmt: skip
+    medical = evaluate_one(situation).programs["medical_insurance_subsidy"]
+    assert medical.status == "eligible"
+    assert [r.code for r in medical.reasons] == ["orphan_or_unsupported_child"]
+    text = amount_text(medical.monthly_amount, medical.status, reasons=medical.reasons)
+    assert text == "全额资助个人缴费"
