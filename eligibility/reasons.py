@@ -498,13 +498,6 @@ def medical_insurance_subsidy(f: Any) -> list[Reason]:
     return out or [_r("no_premium_subsidy"), *_property_cause(f)]
 
 
-def visit_pending_reason(f: Any) -> Reason:
-    """``business_needs_home_visit`` for a program that waits on the family's visit."""
-    return _r("business_needs_home_visit", businesses=f.business_count,
-              one_person=_one_person(f), registrations=_businesses(f, refused_only=False),
-              pending=True)
-
-
 def _pending_aware(program: str, choose: Callable[[Any], list[Reason]]) -> Callable:
     """``choose`` whose reasons say ``pending=True`` while the program waits on a home visit,
     so no sentence states as a fact what only the visit can confirm."""
