@@ -71,3 +71,15 @@ class LanguageCb(CallbackData, prefix="lang"):
     """The language to read (a :data:`templates.LOCALES` value): payload ``lang:en``."""
 
     locale: str
+
+
+class EmergencyCb(CallbackData, prefix="temp"):
+    """临时救助: ``apply`` (ask for it when no emergency was told)."""
+
+    action: str
+
+
+class PrivacyCb(CallbackData, prefix="privacy"):
+    """After a deletion request: ``revoke`` (withdraw the consent too) or ``keep``."""
+
+    action: str

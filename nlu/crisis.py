@@ -24,7 +24,12 @@ def _lexicon() -> dict[str, tuple[str, ...]]:
 
 def crisis_kind(text: str) -> str | None:
     """``"self_harm"``, ``"no_food"`` or None for ``text`` (any form; normalised here)."""
-    lexicon = _lexicon()
+    return match_kind(_lexicon(), text)
+
+
+def match_kind(lexicon: dict[str, tuple[str, ...]], text: str) -> str | None:
+    """The first kind of ``lexicon`` (kind → words, plus ``exclude``) with a word in ``text``,
+    compared normalised, lower case and without spaces; None when no word is in it."""
     plain = normalise(text).lower().replace(" ", "")  # English entries are lower case
     for phrase in lexicon["exclude"]:
         plain = plain.replace(phrase, "")

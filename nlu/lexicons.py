@@ -1,10 +1,11 @@
 """The word lists matched by rule, loaded from one place.
 
 ``nlu/lexicons.yml`` holds the dialogue's small lexicons (consent answers, code digits,
-report phrases, everyday English, languages asked for in words); the crisis words
-(``crisis_words.yml``) and the dialect table (``dialect.yml``) keep their own files and are
-read through :func:`load` too. None of them is training data: they are for decisions that
-must be predictable (a consent, a crisis) or for phrasings the classifier has no intent for.
+report phrases, deletion requests, everyday English, languages asked for in words); the
+crisis and emergency words (``crisis_words.yml``, ``emergency_words.yml``) and the dialect
+table (``dialect.yml``) keep their own files and are read through :func:`load` too. None of
+them is training data: they are for decisions that must be predictable (a consent, a crisis)
+or for phrasings the classifier has no intent for.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def report_phrases() -> re.Pattern[str]:
     """Asking for the verification report in words (``下载报告``, ``我想攞返份核查报告``),
     which has no intent of its own; ``报告变化`` (reporting a change) does not match."""
     return re.compile("|".join(_list("report_phrases")))
+
+
+@cache
+def deletion_request() -> re.Pattern[str]:
+    """Asking for one's personal information to be deleted (``请删除我的个人信息``, ``please
+    delete my data``): PIPL art. 47's right, answered apart from withdrawing consent."""
+    return re.compile("|".join(_list("deletion_request")), re.IGNORECASE)
 
 
 @cache

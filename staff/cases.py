@@ -28,7 +28,7 @@ from store.models.cases import CASE_KINDS, CASE_STATUSES, PRIORITIES
 from store.pii import mask_text
 from templates import DEFAULT_LOCALE, texts
 
-RELAY_KINDS = frozenset({"handoff", "complaint", "crisis", "dispute"})
+RELAY_KINDS = frozenset({"handoff", "complaint", "crisis", "dispute", "temporary_assistance"})
 """Cases about the conversation itself: taking one holds the conversation."""
 
 FAMILY_KINDS = frozenset({"home_visit", "application", "periodic_review", "warning"})

@@ -25,6 +25,8 @@ from bot.routers import (
     change,
     consent,
     crisis,
+    deletion,
+    emergency,
     errors,
     fallback,
     handoff,
@@ -60,6 +62,8 @@ def journey_map() -> Journeys:
         "policy": Journey(policy.answer_policy),
         "handoff": Journey(handoff.hand_over),
         "free_text": Journey(understand.act_on),
+        "temporary_assistance": Journey(emergency.temporary_assistance_step),
+        "deletion": Journey(deletion.deletion_step),
     })  # fmt: skip
 
 
@@ -86,6 +90,7 @@ def get_routers(extra: Sequence[Router] = ()) -> list[Router]:
         start.make_router(),
         language.make_router(),
         crisis.make_router(),
+        emergency.make_router(),
         *extra,
         stale.make_router(),
         identity.make_router(),
@@ -95,6 +100,7 @@ def get_routers(extra: Sequence[Router] = ()) -> list[Router]:
         precheck.make_router(),
         benefits.make_router(),
         handoff.make_router(),
+        deletion.make_router(),
         menu.make_router(),
         understand.make_router(),
         fallback.make_router(),

@@ -18,6 +18,7 @@ from bot.callbacks import SignInCb
 from bot.conversation import Turn
 from bot.keyboards.menu import main_menu
 from bot.keyboards.signin import signin_buttons
+from bot.locale import asked_for
 from bot.states import Consent, Identity
 from nlu.consent_answer import consent_answer
 from store.base import utcnow
@@ -31,15 +32,20 @@ async def begin_sign_in(turn: Turn, *, after: str) -> None:
     data = await turn.data()
     await turn.state.update_data(after=after, want_consent=want_consent)
     if want_consent:
-        text, _ = consent_text(turn.l10n)
         await turn.state.set_state(Consent.asked)
-        await turn.message.answer(text, reply_markup=signin_buttons(turn.l10n, "agree", "decline"))
+        await _show_consent(turn)
     elif data.get("code_expires") and datetime.fromisoformat(data["code_expires"]) > utcnow():
         await turn.state.set_state(Identity.code)
         await turn.reply("signin-code-still-waiting")
     else:
         await turn.state.set_state(Identity.id_number)
         await turn.reply("signin-ask-id-privacy")
+
+
+async def _show_consent(turn: Turn) -> None:
+    text, _ = consent_text(turn.l10n)
+    await turn.state.update_data(consent_locale=turn.locale)
+    await turn.message.answer(text, reply_markup=signin_buttons(turn.l10n, "agree", "decline"))
 
 
 async def _agree(turn: Turn) -> None:
@@ -68,7 +74,11 @@ async def consent_declined(callback: CallbackQuery, turn: Turn) -> None:
 
 async def consent_answer_typed(message: Message, turn: Turn) -> None:
     """A typed answer: only an explicit 同意 agrees and a plain 不同意 declines
-    (:func:`consent_answer`); anything else re-asks, saying what is expected."""
+    (:func:`consent_answer`); anything else re-asks, saying what is expected. A language
+    asked for (``I do not speak Chinese``) shows the whole authorization again in it."""
+    if asked_for(message.text) and (await turn.data()).get("consent_locale") != turn.locale:
+        await _show_consent(turn)  # one cannot agree to a text one could not read
+        return
     answer = consent_answer(message.text or "")
     if answer == "agree":
         await _agree(turn)

@@ -53,7 +53,8 @@ async def hand_over(
         prefix = "handoff"
     hours = int(figure("crisis_contact", today()))
     await turn.reply(f"{prefix}-{'opened' if opened else 'still-open'}", number=case.id,
-                     days=promised_days(), hours=hours)  # fmt: skip
+                     days=promised_days(), hours=hours,
+                     reply_markup=main_menu(turn.l10n))  # fmt: skip
 
 
 async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, turn: Turn) -> None:

@@ -16,7 +16,7 @@ from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.locale import asked_for, clear_keeping_locale
 from nlu import FALLBACK_INTENT, ParseResult
-from nlu.lexicons import report_phrases
+from nlu.lexicons import deletion_request, report_phrases
 from staff.cases import describe, open_for_resident
 
 INTENT_JOURNEYS = {
@@ -53,6 +53,10 @@ async def free_text(message: Message, turn: Turn) -> None:
         # No intent of its own in the NLU data: "下载报告", "我想攞返份核查报告".
         await turn.go("report")
         return
+    if deletion_request().search(message.text or ""):
+        # PIPL art. 47: the NLU reads "删除我的个人信息" as revoking consent; it is not.
+        await turn.go("deletion")
+        return
     parsed = await turn.nlu.parse(message.text or "")  # type: ignore[union-attr]
     await act_on(turn, parsed)
 
@@ -65,6 +69,11 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
     region = parsed.entity("region")
     if follows_policy and region and intent in ("inform", "out_of_scope", FALLBACK_INTENT):
         await turn.go("policy", region=region)  # "佛山呢" right after the standards of Guangzhou
+        return
+    if intent in ("apply_assistance", "ask_policy") and (
+        parsed.entity("program") == "temporary_assistance"
+    ):
+        await turn.go("temporary_assistance")  # the pre-check does not cover 临时救助
         return
     if intent == "inform" and parsed.entity("life_event"):
         intent = "report_change"  # "我老公没工作了" tells a change even when read as inform

@@ -18,11 +18,12 @@ from store.base import Base, Encrypted, LookupHash, Timestamped, UTCDateTime, ut
 
 CASE_KINDS = (
     "handoff", "complaint", "crisis", "home_visit", "report_change", "dispute",
-    "application", "periodic_review", "warning",
+    "application", "periodic_review", "warning", "temporary_assistance", "deletion_request",
 )  # fmt: skip
 """Why a case was opened: a resident asked for a person, complained, wrote of a crisis; a
 pre-check needs a home visit; a change was reported; a refusal is disputed; an application
-was submitted; the batch's review or warning."""
+was submitted; the batch's review or warning; an emergency or a request for 临时救助; a
+request to delete personal information (PIPL art. 47)."""
 
 CASE_STATUSES = (
     "open", "assigned", "waiting_resident", "home_visit_scheduled", "visited", "resolved",
