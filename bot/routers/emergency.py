@@ -26,6 +26,7 @@ def _figures(turn: Turn, facts: WhatHappens) -> dict[str, object]:
 
 
 async def _request(turn: Turn, emergency: str | None) -> None:
+    # Asked for by the button, 临时救助 was explained just above: its kinds are not said again.
     asked = await request_temporary_assistance(
         turn.session, await turn.resident(), emergency=emergency, on=today()
     )
@@ -34,9 +35,10 @@ async def _request(turn: Turn, emergency: str | None) -> None:
         ("temporary-button-precheck", MenuCb(action=MenuAction.apply)),
         ("temporary-button-change", MenuCb(action=MenuAction.change)),
     )
+    figures = _figures(turn, asked.next) | ({} if emergency else {"kinds": ""})
     await turn.reply("temporary-assistance-opened", emergency=emergency, opened=asked.opened,
                      urgent=asked.urgent, number=asked.case.id, reply_markup=buttons,
-                     **_figures(turn, asked.next))  # fmt: skip
+                     **figures)  # fmt: skip
 
 
 async def emergency_message(message: Message, emergency: str, turn: Turn) -> None:

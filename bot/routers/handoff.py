@@ -52,9 +52,10 @@ async def hand_over(
     if not opened and prefix in ("dispute", "home-visit"):
         prefix = "handoff"
     hours = int(figure("crisis_contact", today()))
+    # A home visit is told right under the pre-check, whose buttons are the next steps.
+    buttons = None if kind == "home_visit" else main_menu(turn.l10n)
     await turn.reply(f"{prefix}-{'opened' if opened else 'still-open'}", number=case.id,
-                     days=promised_days(), hours=hours,
-                     reply_markup=main_menu(turn.l10n))  # fmt: skip
+                     days=promised_days(), hours=hours, reply_markup=buttons)  # fmt: skip
 
 
 async def callback_pressed(callback: CallbackQuery, callback_data: HandoffCb, turn: Turn) -> None:
