@@ -84,7 +84,7 @@ async def precheck_step(turn: Turn) -> None:
         turn.session, family_id, this_month(), actor=f"chat:{turn.sender_hash[:16]}"
     )
     await turn.state.update_data(precheck_id=done.record_id)
-    names = member_names(family, turn.l10n)
+    names = member_names(family, turn.l10n, viewer_id=person_id)
     text = explain.explain_precheck(turn.l10n, done.result, names, await receiving(turn, family))
     disputable = done.result.status("dibao") == "ineligible"
     await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n, disputable=disputable))
@@ -201,7 +201,7 @@ async def send_report(turn: Turn) -> None:
             "applicant_id": mask_id_number(applicant.id_number),
             "data_sources": record.data_sources,
             "case_number": f"P{record.id}",
-            "member_names": member_names(family, turn.l10n),
+            "member_names": member_names(family, turn.l10n, viewer_id=known[0]),
             "preliminary": True,
         },
         turn.locale,
