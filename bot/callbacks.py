@@ -71,3 +71,18 @@ class LanguageCb(CallbackData, prefix="lang"):
     """The language to read (a :data:`templates.LOCALES` value): payload ``lang:en``."""
 
     locale: str
+
+
+class ForOtherCb(CallbackData, prefix="forother"):
+    """Asking for someone else: ``them`` (that person signs in) or ``mine`` (my own family),
+    then ``journey`` (``precheck``, ``benefits``, ``status``)."""
+
+    action: str
+    journey: str
+
+
+class NamedCb(CallbackData, prefix="named"):
+    """A change naming someone not registered in the family: ``member`` (record it) or
+    ``not`` (someone else's)."""
+
+    action: str

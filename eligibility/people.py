@@ -54,6 +54,13 @@ def relations_from(family: Family, viewer_id: int | None) -> dict[int, str]:
     }
 
 
+def may_be_member(seen: dict[int, str], relation: str) -> bool:
+    """Whether a member of ``relation`` (to the viewer) may be registered in the family
+    whose members the viewer sees as ``seen`` (:func:`relations_from`): one of them is, or
+    one reads ``other`` (a relation the register cannot tell)."""
+    return relation in seen.values() or "other" in seen.values()
+
+
 def member_names(family: Family, l10n: Texts, viewer_id: int | None = None) -> dict[str, str]:
     """Pre-check member id (``p<person id>``) → ``林*（配偶）`` for reasons and documents.
 

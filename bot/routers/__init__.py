@@ -27,6 +27,7 @@ from bot.routers import (
     crisis,
     errors,
     fallback,
+    for_other,
     handoff,
     identity,
     language,
@@ -47,7 +48,8 @@ def journey_map() -> Journeys:
     ``needs_person``: sign-in (:data:`~bot.journeys.SIGN_IN`) runs first and the journey
     resumes after it; ``needs_consent``: sign-in also asks for the 一证一书 (department data
     is read). The others take options: ``policy`` a ``region``, ``handoff`` a case ``kind``,
-    ``reason``, ``priority``, ``precheck_id``, ``free_text`` a ``parsed`` NLU result.
+    ``reason``, ``priority``, ``precheck_id``, ``free_text`` a ``parsed`` NLU result,
+    ``for_other`` a ``relative`` (:class:`nlu.relatives.Relative`) and the journey ``wanted``.
     """
     return Journeys({
         SIGN_IN: Journey(consent.begin_sign_in),
@@ -60,6 +62,7 @@ def journey_map() -> Journeys:
         "policy": Journey(policy.answer_policy),
         "handoff": Journey(handoff.hand_over),
         "free_text": Journey(understand.act_on),
+        "for_other": Journey(for_other.for_other_step),
     })  # fmt: skip
 
 
@@ -92,6 +95,7 @@ def get_routers(extra: Sequence[Router] = ()) -> list[Router]:
         consent.make_router(),
         revoke.make_router(),
         change.make_router(),
+        for_other.make_router(),
         precheck.make_router(),
         benefits.make_router(),
         handoff.make_router(),

@@ -123,11 +123,13 @@ async def test_applying_for_my_mother_runs_for_her_with_her_own_consent(rest, ap
     asked = await son.say("帮我妈申请特困")
     assert "授权书" not in asked  # his own family's check does not start
     assert "妈妈" in asked and "本人" in asked and "授权" in asked and "监护" in asked
-    assert "请她本人登录" in son.titles
-    assert "授权书" in await son.press("请她本人登录")
+    assert "请妈妈本人登录" in son.titles
+    assert "授权书" in await son.press("请妈妈本人登录")
     await son.press("同意授权")
     result = await son.sign_in(story_ids("B")[0])  # her ID number, the code on her phone
-    assert "预审结果" in result and "黄＊＊（本人）" in result
+    # Her family seen by her: the houses are her mother-in-law's, registered as her parent
+    # (her son would read 祖父母).
+    assert "预审结果" in result and "李＊＊（父母）名下 80 平方米" in result
 
 
 async def test_applying_for_a_young_child_is_the_parents_own_consent(rest, app) -> None:
