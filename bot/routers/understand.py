@@ -84,6 +84,9 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         await turn.go("for_other", relative=for_whom, wanted=INTENT_JOURNEYS[intent])
         return
     if intent in INTENT_JOURNEYS:
+        if intent == "apply_assistance":  # "屋企三个人，住番禺": compared with the records
+            said = {"household_size": parsed.entity("person_count"), "region": region}
+            await turn.state.update_data(said={k: v for k, v in said.items() if v})
         if intent == "report_change":
             # The resident's words as typed: the NLU's text is normalised ("二胎" → "2胎").
             await turn.state.update_data(
