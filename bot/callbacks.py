@@ -83,3 +83,18 @@ class PrivacyCb(CallbackData, prefix="privacy"):
     """After a deletion request: ``revoke`` (withdraw the consent too) or ``keep``."""
 
     action: str
+
+
+class ForOtherCb(CallbackData, prefix="forother"):
+    """Asking for someone else: ``them`` (that person signs in) or ``mine`` (my own family),
+    then ``journey`` (``precheck``, ``benefits``, ``status``)."""
+
+    action: str
+    journey: str
+
+
+class NamedCb(CallbackData, prefix="named"):
+    """A change naming someone not registered in the family: ``member`` (record it) or
+    ``not`` (someone else's)."""
+
+    action: str

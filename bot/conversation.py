@@ -14,6 +14,8 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``precheck_id``                 the last pre-check shown
 ``last_answer``                 ``"policy"`` right after a policy answer, so "佛山呢" follows it
 ``faq_shown``                   the policy FAQ was shown once already
+``said`` / ``said_differences``   facts typed with a request (household size, place) and how
+                                they differ from the register (:mod:`eligibility.stated`)
 ``locale``                      the language the resident reads (:mod:`bot.locale`); kept
                                 by ``/start``, ``/cancel``, ``/logout`` and a handoff's return
 
@@ -33,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu import clock
 from jiuzhu.settings import Settings
 from nlu import NluEngine
-from staff.cases import Resident
+from staff.cases import Resident, describe
 from staff.clocks import figure
 from store.base import utcnow
 from templates import Texts
@@ -145,3 +147,10 @@ def this_month() -> str:
 def promised_days() -> int:
     """Working days within which a caseworker makes first contact (RULES.md timelines)."""
     return int(figure("first_contact", today()))
+
+
+async def said_for_staff(turn: Turn) -> str:
+    """How what the resident said differs from the register (:mod:`eligibility.stated`), as
+    the end of a case summary: ``"；居民所说与登记不同：…"``, or ``""`` when nothing differs."""
+    found = (await turn.data()).get("said_differences")
+    return describe("said", locale=turn.locale, differences=found).rstrip() if found else ""

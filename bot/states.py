@@ -41,6 +41,8 @@ class Revoke(StatesGroup):
 
 
 class Change(StatesGroup):
-    """Reporting a change waits for the kind of life event."""
+    """Reporting a change waits for the kind of life event, or for whether a person named
+    but not registered in the family belongs to it."""
 
     event = State()
+    named = State()

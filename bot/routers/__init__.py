@@ -29,6 +29,7 @@ from bot.routers import (
     emergency,
     errors,
     fallback,
+    for_other,
     handoff,
     identity,
     language,
@@ -49,7 +50,8 @@ def journey_map() -> Journeys:
     ``needs_person``: sign-in (:data:`~bot.journeys.SIGN_IN`) runs first and the journey
     resumes after it; ``needs_consent``: sign-in also asks for the 一证一书 (department data
     is read). The others take options: ``policy`` a ``region``, ``handoff`` a case ``kind``,
-    ``reason``, ``priority``, ``precheck_id``, ``free_text`` a ``parsed`` NLU result.
+    ``reason``, ``priority``, ``precheck_id``, ``free_text`` a ``parsed`` NLU result,
+    ``for_other`` a ``relative`` (:class:`nlu.relatives.Relative`) and the journey ``wanted``.
     """
     return Journeys({
         SIGN_IN: Journey(consent.begin_sign_in),
@@ -64,6 +66,7 @@ def journey_map() -> Journeys:
         "free_text": Journey(understand.act_on),
         "temporary_assistance": Journey(emergency.temporary_assistance_step),
         "deletion": Journey(deletion.deletion_step),
+        "for_other": Journey(for_other.for_other_step),
     })  # fmt: skip
 
 
@@ -97,6 +100,7 @@ def get_routers(extra: Sequence[Router] = ()) -> list[Router]:
         consent.make_router(),
         revoke.make_router(),
         change.make_router(),
+        for_other.make_router(),
         precheck.make_router(),
         benefits.make_router(),
         handoff.make_router(),

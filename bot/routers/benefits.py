@@ -17,7 +17,7 @@ from bot.conversation import Turn, today
 from bot.documents import document_file
 from bot.keyboards.inline import inline
 from eligibility import explain
-from eligibility.people import relation_text
+from eligibility.people import relation_text, relations_from
 from eligibility.precheck import load_family
 from eligibility.regions import region_name
 from store.benefits import HappinessList, happiness_list
@@ -32,15 +32,16 @@ def program_title(l10n: Texts, code: str) -> str:
     return l10n.t(key) if key in l10n else explain.program_name(code, l10n.locale)
 
 
-async def _context(turn: Turn, family: Any, hl: HappinessList) -> dict[str, Any]:
+async def _context(turn: Turn, family: Any, hl: HappinessList, viewer_id: int) -> dict[str, Any]:
     people = {m.person_id: m for m in family.members}
+    relations = relations_from(family, viewer_id)  # as the person signed in sees them
     groups = []
     for group in hl.groups:
         member = people.get(group.person_id) if group.person_id else None
         who = mask_name(member.person.name) if member else turn.l10n.t("benefits-whole-family")
         groups.append({
             "who": who,
-            "relation": relation_text(turn.l10n, member.relation) if member else "",
+            "relation": relation_text(turn.l10n, relations[member.person_id]) if member else "",
             "lines": [
                 {"program": program_title(turn.l10n, line.program), "department": line.department,
                  "amount": line.monthly_amount, "since": line.start_date,
@@ -67,9 +68,10 @@ async def _context(turn: Turn, family: Any, hl: HappinessList) -> dict[str, Any]
 async def benefits_step(turn: Turn) -> None:
     """The ``benefits`` journey: the happiness list in the chat, with the document and a
     pre-check on offer."""
-    _, family_id = await turn.person()  # type: ignore[misc]
+    person_id, family_id = await turn.person()  # type: ignore[misc]
     family = await load_family(turn.session, family_id)
-    context = await _context(turn, family, await happiness_list(turn.session, family, today()))
+    listing = await happiness_list(turn.session, family, today())
+    context = await _context(turn, family, listing, person_id)
     buttons = inline(
         turn.l10n,
         ("benefits-button-document", BenefitsCb(action="document")),
@@ -87,7 +89,8 @@ async def document_pressed(callback: CallbackQuery, turn: Turn) -> None:
         await turn.go("benefits")
         return
     family = await load_family(turn.session, known[1])
-    context = await _context(turn, family, await happiness_list(turn.session, family, today()))
+    listing = await happiness_list(turn.session, family, today())
+    context = await _context(turn, family, listing, known[0])
     html = render_document("happiness_list", turn.locale, **context)
     stem = turn.l10n.t("benefits-document-filename", on=f"{today():%Y%m%d}")
     document = await document_file(html, stem, pdf=turn.on_telegram)

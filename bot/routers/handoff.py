@@ -13,7 +13,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot.callbacks import HandoffCb
-from bot.conversation import Turn, promised_days, today
+from bot.conversation import Turn, promised_days, said_for_staff, today
 from bot.keyboards.menu import main_menu
 from staff import relay
 from staff.cases import describe, open_for_resident
@@ -34,7 +34,8 @@ async def hand_over(
 ) -> None:
     """Open a case of ``kind`` for this resident (or reuse the open one) and say so.
 
-    :param reason: the case summary (:func:`staff.cases.describe`); default by kind.
+    :param reason: the case summary (:func:`staff.cases.describe`); default by kind. What
+        the resident said that differs from the register is added to it.
     """
     if reason is None:
         code = "complaint" if kind == "complaint" else "asked_for_person"
@@ -43,7 +44,7 @@ async def hand_over(
         turn.session,
         await turn.resident(),
         kind=kind,
-        summary=reason,
+        summary=reason + await said_for_staff(turn),
         priority=priority,
         precheck_id=precheck_id,
     )

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import MenuAction, MenuCb, PrecheckCb
-from bot.conversation import Turn, this_month, today
+from bot.conversation import Turn, said_for_staff, this_month, today
 from bot.documents import document_file
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
@@ -24,6 +24,7 @@ from eligibility.documents import render_verification_report
 from eligibility.people import member_names, members_without, registered_applicant, relation_text
 from eligibility.precheck import load_family, run_precheck
 from eligibility.result import PROGRAMS, PrecheckResult
+from eligibility.stated import differences
 from staff.cases import describe, open_for_resident
 from store.applications import open_applications, programs_to_apply, submit_application
 from store.benefits import happiness_list
@@ -79,12 +80,13 @@ async def precheck_step(turn: Turn) -> None:
             for n, r, minor in missing
         ]
         await turn.reply("precheck-missing-consents", people=people)
+    await _said_and_registered(turn, family)
     await turn.reply("precheck-running")
     done = await run_precheck(
         turn.session, family_id, this_month(), actor=f"chat:{turn.sender_hash[:16]}"
     )
     await turn.state.update_data(precheck_id=done.record_id)
-    names = member_names(family, turn.l10n)
+    names = member_names(family, turn.l10n, viewer_id=person_id)
     text = explain.explain_precheck(turn.l10n, done.result, names, await receiving(turn, family))
     disputable = done.result.status("dibao") == "ineligible"
     await turn.message.answer(text, reply_markup=_after_buttons(turn.l10n, disputable=disputable))
@@ -94,6 +96,18 @@ async def precheck_step(turn: Turn) -> None:
         flags = [explain.flag_text(f, relations, turn.locale) for f in done.result.flags]
         reason = describe("home_visit", locale=turn.locale, flags=flags)
         await turn.go("handoff", kind="home_visit", reason=reason, precheck_id=done.record_id)
+
+
+async def _said_and_registered(turn: Turn, family: Any) -> None:
+    """Say how what the resident typed with the request differs from the register; keep the
+    differences for a caseworker (:func:`bot.conversation.said_for_staff`)."""
+    said = (await turn.data()).get("said")
+    if not said:  # nothing typed this time: differences said before stay for the case
+        return
+    found = [d.as_dict() for d in differences(family, said)]
+    await turn.state.update_data(said=None, said_differences=found)
+    if found:
+        await turn.reply("precheck-differences", differences=found)
 
 
 async def dispute_pressed(callback: CallbackQuery, turn: Turn) -> None:
@@ -159,9 +173,10 @@ async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: 
         channel="chat", precheck_id=precheck_id,
     )  # fmt: skip
     # A caseworker of the family's region accepts and investigates it (审核确认办法).
+    summary = describe("application", locale=turn.locale, programs=[name])
     await open_for_resident(
         turn.session, await turn.resident(), kind="application", precheck_id=precheck_id,
-        summary=describe("application", locale=turn.locale, programs=[name]),
+        summary=summary + await said_for_staff(turn),
     )  # fmt: skip
     status = inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)))
     await turn.reply("precheck-applied", number=application.id, program=name, reply_markup=status)
@@ -201,7 +216,7 @@ async def send_report(turn: Turn) -> None:
             "applicant_id": mask_id_number(applicant.id_number),
             "data_sources": record.data_sources,
             "case_number": f"P{record.id}",
-            "member_names": member_names(family, turn.l10n),
+            "member_names": member_names(family, turn.l10n, viewer_id=known[0]),
             "preliminary": True,
         },
         turn.locale,

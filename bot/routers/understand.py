@@ -17,6 +17,7 @@ from bot.keyboards.menu import main_menu
 from bot.locale import asked_for, clear_keeping_locale
 from nlu import FALLBACK_INTENT, ParseResult
 from nlu.lexicons import deletion_request, report_phrases
+from nlu.relatives import acting_for
 from staff.cases import describe, open_for_resident
 
 INTENT_JOURNEYS = {
@@ -28,6 +29,10 @@ INTENT_JOURNEYS = {
     "revoke_consent": "revoke",
 }
 """Intents that start a journey needing a known person."""
+
+FOR_SOMEONE_ELSE = ("apply_assistance", "check_benefits", "check_status")
+"""Intents whose journey reads one family's data: asked for another person ("帮我妈申请"),
+they run for that person (the ``for_other`` journey)."""
 
 SHORT_REPLIES = {
     "greet": "welcome",
@@ -83,10 +88,18 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         )
         return
     await turn.state.update_data(misunderstood=0)
+    for_whom = acting_for(parsed.text) if intent in FOR_SOMEONE_ELSE else None
+    if for_whom is not None:  # "帮我妈申请特困": her case, on her consent
+        await turn.go("for_other", relative=for_whom, wanted=INTENT_JOURNEYS[intent])
+        return
     if intent in INTENT_JOURNEYS:
+        if intent == "apply_assistance":  # "屋企三个人，住番禺": compared with the records
+            said = {"household_size": parsed.entity("person_count"), "region": region}
+            await turn.state.update_data(said={k: v for k, v in said.items() if v})
         if intent == "report_change":
+            # The resident's words as typed: the NLU's text is normalised ("二胎" → "2胎").
             await turn.state.update_data(
-                life_event=parsed.entity("life_event"), change_note=parsed.text
+                life_event=parsed.entity("life_event"), change_note=turn.message.text
             )
         await turn.go(INTENT_JOURNEYS[intent])
     elif intent == "ask_policy":

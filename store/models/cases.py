@@ -118,7 +118,7 @@ class Outbound(Base):
 
 LIFE_EVENTS = (
     "unemployment", "illness", "disability", "death", "school_entry", "birth",
-    "income_change", "property_change",
+    "income_change", "property_change", "moving",
 )  # fmt: skip
 
 
