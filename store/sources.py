@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
 from store.base import utcnow
 from store.consent import valid_consents
 from store.models import RECORD_MODELS, AuditLog
+from store.record_rows import RowParser, records_query
 
 
 class ConsentRequired(JiuzhuError):
@@ -47,7 +48,7 @@ class DepartmentSource:
 
     async def read(
         self, session: AsyncSession, person: Reader, *, actor: str, purpose: str
-    ) -> list[Row[Any]]:
+    ) -> list[Any]:
         """This person's records of this kind.
 
         :raises ConsentRequired: without a valid consent (a denied audit row is flushed first).
@@ -60,6 +61,7 @@ class DepartmentSource:
 SOURCES: dict[str, DepartmentSource] = {
     kind: DepartmentSource(kind, model, model.department) for kind, model in RECORD_MODELS.items()
 }
+_PARSERS = {kind: RowParser(model.__table__) for kind, model in RECORD_MODELS.items()}
 
 
 class Reader(Protocol):
@@ -82,7 +84,7 @@ class Reads:
     :ivar denied: ids of the persons without one, in the order asked: not read.
     """
 
-    records: dict[int, dict[str, list[Row[Any]]]]
+    records: dict[int, dict[str, list[Any]]]
     denied: list[int]
 
 
@@ -98,8 +100,9 @@ async def read_many(
     """Records of several kinds for several persons, each person behind their own consent.
 
     One query finds the consents, one INSERT writes an audit row per person (allowed or
-    denied, in the order of ``persons``), then one query per kind reads the records of every
-    person allowed. A person without a valid consent at ``at`` (default now) is not read.
+    denied, in the order of ``persons``), then one query reads the records of every kind of
+    every person allowed (:mod:`store.record_rows`). A person without a valid consent at
+    ``at`` (default now) is not read.
 
     :param kinds: keys of :data:`SOURCES`; all kinds when None.
     :raises KeyError: for an unknown kind.
@@ -117,17 +120,13 @@ async def read_many(
             for p in persons
         ],
     )  # fmt: skip
-    records: dict[int, dict[str, list[Row[Any]]]] = {
+    records: dict[int, dict[str, list[Any]]] = {
         p.id: {k: [] for k in kinds} for p in persons if p.id in consents
     }
-    for kind, table in zip(kinds, tables, strict=True):
-        if not records:
-            break
-        rows = await session.execute(
-            select(table).where(table.c.person_id.in_(records)).order_by(table.c.id)
-        )
-        for row in rows:
-            records[row.person_id][kind].append(row)
+    if records:
+        for row in await session.execute(records_query(tables, records)):
+            kind = kinds[row.kind]
+            records[row.person_id][kind].append(_PARSERS[kind](row.payload))
     return Reads(records, [p.id for p in persons if p.id not in consents])
 
 
@@ -139,7 +138,7 @@ async def read_records(
     actor: str,
     purpose: str,
     at: datetime | None = None,
-) -> dict[str, list[Row[Any]]]:
+) -> dict[str, list[Any]]:
     """Records of several kinds for one person, behind one consent check and one audit row.
 
     :param kinds: keys of :data:`SOURCES`; all kinds when None.
