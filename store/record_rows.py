@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections import namedtuple
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, String, Table, literal_column, select, union_all
+from sqlalchemy import CompoundSelect, String, Table, bindparam, literal_column, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,9 +38,12 @@ def _postgresql(element: row_json, compiler: SQLCompiler, **kw: Any) -> str:
     return f"json_build_object({compiler.process(element.clauses, **kw)})::text"
 
 
-def records_query(tables: Sequence[Table], person_ids: Collection[int]) -> CompoundSelect[Any]:
-    """Rows ``(kind, person_id, id, payload)`` of every table for these persons, ordered by
-    kind (the index in ``tables``) then id; ``payload`` is the row as JSON (:func:`parse`)."""
+@cache
+def records_query(tables: tuple[Table, ...]) -> CompoundSelect[Any]:
+    """Rows ``(kind, person_id, id, payload)`` of every table for the persons of the
+    expanding parameter ``person_ids``, ordered by kind (the index in ``tables``) then id;
+    ``payload`` is the row as JSON (:class:`RowParser`). Built once per tuple of tables."""
+    person_ids = bindparam("person_ids", expanding=True)
     parts = [
         select(
             literal_column(str(n)).label("kind"),

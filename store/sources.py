@@ -108,7 +108,7 @@ async def read_many(
     :raises KeyError: for an unknown kind.
     """
     kinds = list(kinds or SOURCES)
-    tables = [SOURCES[k].model.__table__ for k in kinds]
+    tables = tuple(SOURCES[k].model.__table__ for k in kinds)
     consents = await valid_consents(session, [p.id for p in persons], at)
     now = utcnow()
     await session.execute(
@@ -124,7 +124,8 @@ async def read_many(
         p.id: {k: [] for k in kinds} for p in persons if p.id in consents
     }
     if records:
-        for row in await session.execute(records_query(tables, records)):
+        rows = await session.execute(records_query(tables), {"person_ids": list(records)})
+        for row in rows:
             kind = kinds[row.kind]
             records[row.person_id][kind].append(_PARSERS[kind](row.payload))
     return Reads(records, [p.id for p in persons if p.id not in consents])
