@@ -1,8 +1,9 @@
 """The database path of the pre-check: department records → :class:`Situation` → rules.
 
-``run_precheck`` reads each family member's records through the consent-checked sources of
-:mod:`store.sources` (every read audited). Members without a valid consent are left out and
-listed in ``unverified_members``; the result then says the pre-check is incomplete.
+``run_precheck`` reads every family member's records in one batch through the consent-checked
+sources of :mod:`store.sources` (``read_many``: an audit row per member, a handful of queries
+for the whole family). Members without a valid consent are not read, left out and listed in
+``unverified_members``; the result then says the pre-check is incomplete.
 
 How records become the rules' input (each a reading of RULES.md):
 
@@ -87,10 +88,10 @@ def member_key(person_id: int) -> str:
     return f"p{person_id}"
 
 
-def _income_months(records: list[Any], period: str) -> dict[str, dict[str, float]]:
-    """Month → kind → yuan of the income spells over the averaging window (facts only)."""
+def _income_months(records: list[Any], window: list[str]) -> dict[str, dict[str, float]]:
+    """Month → kind → yuan of the income spells over the averaging ``window`` (facts only)."""
     months: dict[str, dict[str, float]] = {}
-    for month in income_window(period):
+    for month in window:
         for r in records:
             if r.month_from <= month and (r.month_to is None or month <= r.month_to):
                 kind = INCOME_KIND_MAP.get(r.kind, r.kind)
@@ -99,7 +100,9 @@ def _income_months(records: list[Any], period: str) -> dict[str, dict[str, float
     return months
 
 
-def _member(person: HouseholdMember, records: dict[str, list[Any]], day: date) -> Member:
+def _member(
+    person: HouseholdMember, records: dict[str, list[Any]], day: date, window: list[str]
+) -> Member:
     certificates = sorted(records["disability"], key=lambda c: c.grade)
     disability = certificates[0] if certificates else None
     student = any(
@@ -110,7 +113,7 @@ def _member(person: HouseholdMember, records: dict[str, list[Any]], day: date) -
         id=member_key(person.id),
         relation=person.relation,
         birth_date=person.birth_date,
-        income_months=_income_months(records["income"], f"{day:%Y-%m}"),
+        income_months=_income_months(records["income"], window),
         disability=Disability(category=disability.category, grade=disability.grade)
         if disability
         else None,
@@ -250,6 +253,7 @@ async def build_situation(
     """
     household = family if isinstance(family, Household) else household_of(family)
     day = date.fromisoformat(f"{period}-15")
+    window = income_window(period)
     reads = await read_many(
         session, household.members, PRECHECK_KINDS, actor=actor, purpose=purpose
     )
@@ -263,7 +267,7 @@ async def build_situation(
         records = reads.records.get(person.id)
         if records is None:
             continue
-        members.append(_member(person, records, day))
+        members.append(_member(person, records, day, window))
         for house in records["real_estate"]:
             if house.kind == "residential":
                 assets["residential_properties"] += 1
