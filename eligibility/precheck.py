@@ -190,12 +190,14 @@ class Household:
     """What the pre-check needs of a family: no name, no ID number, no phone.
 
     :ivar members: in membership order, the registered applicant among them.
+    :ivar visit_findings: those of the family's latest home visit, None without one.
     """
 
     id: int
     region_code: str
     area: str
     members: list[HouseholdMember]
+    visit_findings: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -209,22 +211,20 @@ class HouseholdMember:
     relation: str
 
 
-def household_of(family: Family) -> Household:
-    """The :class:`Household` of a loaded family (members and persons loaded)."""
-    members = [
-        HouseholdMember(m.person.id, m.person.id_number_hash, m.person.birth_date, m.relation)
-        for m in family.members
-    ]
-    return Household(family.id, family.region_code, family.area, members)
-
-
 async def load_household(session: AsyncSession, family_id: int) -> Household:
     """The family's :class:`Household` in one query (nothing decrypted).
 
     :raises LookupError: when there is no such family (or it has no members).
     """
+    visit = (
+        select(HomeVisitRecord.findings)
+        .where(HomeVisitRecord.family_id == family_id)
+        .order_by(HomeVisitRecord.visited_at.desc(), HomeVisitRecord.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     columns = (Family.region_code, Family.area, FamilyMember.relation, Person.id,
-               Person.id_number_hash, Person.birth_date)  # fmt: skip
+               Person.id_number_hash, Person.birth_date, visit.label("visit"))  # fmt: skip
     query = (
         select(*columns)
         .join(FamilyMember, FamilyMember.family_id == Family.id)
@@ -237,7 +237,8 @@ async def load_household(session: AsyncSession, family_id: int) -> Household:
         msg = f"no family {family_id}"
         raise LookupError(msg)
     members = [HouseholdMember(r.id, r.id_number_hash, r.birth_date, r.relation) for r in rows]
-    return Household(family_id, rows[0].region_code, rows[0].area, members)
+    first = rows[0]
+    return Household(family_id, first.region_code, first.area, members, first.visit)
 
 
 async def build_situation(
@@ -246,12 +247,14 @@ async def build_situation(
     """The family's situation in ``period`` from consented department records.
 
     Every member is read in one batch (:func:`store.sources.read_many`: an audit row per
-    member, a query per record kind); a member without a valid consent is not read.
+    member, one query for every record kind); a member without a valid consent is not read.
 
-    :param family: with members and persons loaded, or its :class:`Household`.
+    :param family: the family, or its :class:`Household` (:func:`load_household`).
     :raises ConsentRequired: when the applicant has no valid consent (nothing can be verified).
     """
-    household = family if isinstance(family, Household) else household_of(family)
+    household = (
+        family if isinstance(family, Household) else await load_household(session, family.id)
+    )
     day = date.fromisoformat(f"{period}-15")
     window = income_window(period)
     reads = await read_many(
@@ -286,7 +289,7 @@ async def build_situation(
     applicant = next(m for m in household.members if m.relation == "applicant")
     if applicant.id in reads.denied:
         raise ConsentRequired(applicant.id, PRECHECK_KINDS)
-    home_visit = _apply_visit(members, await latest_visit_findings(session, household.id))
+    home_visit = _apply_visit(members, household.visit_findings)
     situation = Situation(
         region=household.region_code,
         area=household.area,
@@ -298,16 +301,6 @@ async def build_situation(
     )
     sources = [DataSource(k, SOURCES[k].department, read_at) for k in PRECHECK_KINDS]
     return situation, sources
-
-
-async def latest_visit_findings(session: AsyncSession, family_id: int) -> dict[str, Any] | None:
-    """The findings of the family's most recent home visit, if any."""
-    return await session.scalar(
-        select(HomeVisitRecord.findings)
-        .where(HomeVisitRecord.family_id == family_id)
-        .order_by(HomeVisitRecord.visited_at.desc(), HomeVisitRecord.id.desc())
-        .limit(1)
-    )
 
 
 def _apply_visit(members: list[Member], findings: dict[str, Any] | None) -> HomeVisit | None:
