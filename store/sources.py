@@ -109,6 +109,8 @@ async def read_many(
     """
     kinds = list(kinds or SOURCES)
     tables = tuple(SOURCES[k].model.__table__ for k in kinds)
+    if not persons:
+        return Reads({}, [])
     consents = await valid_consents(session, [p.id for p in persons], at)
     now = utcnow()
     await session.execute(
