@@ -1,10 +1,13 @@
 """An empty, migrated database for a benchmark: a SQLite file or PostgreSQL ``jiuzhu_bench``.
 
-PostgreSQL benchmarks use their own database so they never empty the tests' ``test``.
+PostgreSQL benchmarks use their own database so they never empty the tests' ``test``:
+``jiuzhu_bench``, or the one named by ``JIUZHU_BENCH_DATABASE`` (one per engineer on a shared
+server).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from store.crypto import configure_vault
 from store.migrate import upgrade
 from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres
 
-BENCH_DATABASE = "jiuzhu_bench"
+BENCH_DATABASE = os.environ.get("JIUZHU_BENCH_DATABASE", "jiuzhu_bench")
 
 
 def bench_settings(backend: str, directory: Path) -> Settings:

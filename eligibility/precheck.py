@@ -1,8 +1,9 @@
 """The database path of the pre-check: department records → :class:`Situation` → rules.
 
-``run_precheck`` reads each family member's records through the consent-checked sources of
-:mod:`store.sources` (every read audited). Members without a valid consent are left out and
-listed in ``unverified_members``; the result then says the pre-check is incomplete.
+``run_precheck`` reads every family member's records in one batch through the consent-checked
+sources of :mod:`store.sources` (``read_many``: an audit row per member, a handful of queries
+for the whole family). Members without a valid consent are not read, left out and listed in
+``unverified_members``; the result then says the pre-check is incomplete.
 
 How records become the rules' input (each a reading of RULES.md):
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -48,7 +49,7 @@ from store.base import utcnow
 from store.models import Family, FamilyMember, HomeVisitRecord, Person
 from store.models import PrecheckResult as PrecheckRecord
 from store.pii import mask_credit_code
-from store.sources import SOURCES, ConsentRequired, read_records
+from store.sources import SOURCES, ConsentRequired, read_many
 
 PRECHECK_KINDS = (
     "income", "real_estate", "vehicle", "business_registration", "financial_asset",
@@ -87,10 +88,10 @@ def member_key(person_id: int) -> str:
     return f"p{person_id}"
 
 
-def _income_months(records: list[Any], period: str) -> dict[str, dict[str, float]]:
-    """Month → kind → yuan of the income spells over the averaging window (facts only)."""
+def _income_months(records: list[Any], window: list[str]) -> dict[str, dict[str, float]]:
+    """Month → kind → yuan of the income spells over the averaging ``window`` (facts only)."""
     months: dict[str, dict[str, float]] = {}
-    for month in income_window(period):
+    for month in window:
         for r in records:
             if r.month_from <= month and (r.month_to is None or month <= r.month_to):
                 kind = INCOME_KIND_MAP.get(r.kind, r.kind)
@@ -99,7 +100,9 @@ def _income_months(records: list[Any], period: str) -> dict[str, dict[str, float
     return months
 
 
-def _member(person: Person, relation: str, records: dict[str, list[Any]], day: date) -> Member:
+def _member(
+    person: HouseholdMember, records: dict[str, list[Any]], day: date, window: list[str]
+) -> Member:
     certificates = sorted(records["disability"], key=lambda c: c.grade)
     disability = certificates[0] if certificates else None
     student = any(
@@ -108,9 +111,9 @@ def _member(person: Person, relation: str, records: dict[str, list[Any]], day: d
     )
     return Member(
         id=member_key(person.id),
-        relation=relation,
+        relation=person.relation,
         birth_date=person.birth_date,
-        income_months=_income_months(records["income"], f"{day:%Y-%m}"),
+        income_months=_income_months(records["income"], window),
         disability=Disability(category=disability.category, grade=disability.grade)
         if disability
         else None,
@@ -182,31 +185,92 @@ def _records(member: str, records: dict[str, list[Any]]) -> list[RecordRef]:
     return refs  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Household:
+    """What the pre-check needs of a family: no name, no ID number, no phone.
+
+    :ivar members: in membership order, the registered applicant among them.
+    :ivar visit_findings: those of the family's latest home visit, None without one.
+    """
+
+    id: int
+    region_code: str
+    area: str
+    members: list[HouseholdMember]
+    visit_findings: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    """A member as the pre-check needs them; ``id`` is the person id (a
+    :class:`store.sources.Reader`)."""
+
+    id: int
+    id_number_hash: str
+    birth_date: date
+    relation: str
+
+
+async def load_household(session: AsyncSession, family_id: int) -> Household:
+    """The family's :class:`Household` in one query (nothing decrypted).
+
+    :raises LookupError: when there is no such family (or it has no members).
+    """
+    visit = (
+        select(HomeVisitRecord.findings)
+        .where(HomeVisitRecord.family_id == family_id)
+        .order_by(HomeVisitRecord.visited_at.desc(), HomeVisitRecord.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    columns = (Family.region_code, Family.area, FamilyMember.relation, Person.id,
+               Person.id_number_hash, Person.birth_date, visit.label("visit"))  # fmt: skip
+    query = (
+        select(*columns)
+        .join(FamilyMember, FamilyMember.family_id == Family.id)
+        .join(Person, Person.id == FamilyMember.person_id)
+        .where(Family.id == family_id)
+        .order_by(FamilyMember.id)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        msg = f"no family {family_id}"
+        raise LookupError(msg)
+    members = [HouseholdMember(r.id, r.id_number_hash, r.birth_date, r.relation) for r in rows]
+    first = rows[0]
+    return Household(family_id, first.region_code, first.area, members, first.visit)
+
+
 async def build_situation(
-    session: AsyncSession, family: Family, period: str, *, actor: str, purpose: str
+    session: AsyncSession, family: Family | Household, period: str, *, actor: str, purpose: str
 ) -> tuple[Situation, list[DataSource]]:
     """The family's situation in ``period`` from consented department records.
 
+    Every member is read in one batch (:func:`store.sources.read_many`: an audit row per
+    member, one query for every record kind); a member without a valid consent is not read.
+
+    :param family: the family, or its :class:`Household` (:func:`load_household`).
     :raises ConsentRequired: when the applicant has no valid consent (nothing can be verified).
     """
+    household = (
+        family if isinstance(family, Household) else await load_household(session, family.id)
+    )
     day = date.fromisoformat(f"{period}-15")
-    members, unverified, sources = [], [], []
+    window = income_window(period)
+    reads = await read_many(
+        session, household.members, PRECHECK_KINDS, actor=actor, purpose=purpose
+    )
+    read_at = utcnow()
+    members = []
     assets: dict[str, Any] = {"residential_properties": 0, "nonresidential_properties": 0,
                               "exempt_residential_properties": 0, "vehicles": [],
                               "business_registrations": [], "financial_assets": 0.0,
                               "records": []}  # fmt: skip
-    for membership in family.members:
-        person = membership.person
-        try:
-            records = await read_records(
-                session, person, PRECHECK_KINDS, actor=actor, purpose=purpose
-            )
-        except ConsentRequired:
-            unverified.append(member_key(person.id))
+    for person in household.members:
+        records = reads.records.get(person.id)
+        if records is None:
             continue
-        read_at = utcnow()
-        sources += [DataSource(k, SOURCES[k].department, read_at) for k in PRECHECK_KINDS]
-        members.append(_member(person, membership.relation, records, day))
+        members.append(_member(person, records, day, window))
         for house in records["real_estate"]:
             if house.kind == "residential":
                 assets["residential_properties"] += 1
@@ -222,50 +286,34 @@ async def build_situation(
         ]  # fmt: skip
         assets["records"] += _records(member_key(person.id), records)
         assets["financial_assets"] += sum(float(a.amount) for a in records["financial_asset"])
-    applicant = next(m for m in family.members if m.relation == "applicant")
-    if not any(m.relation == "applicant" for m in members):
-        raise ConsentRequired(applicant.person_id, PRECHECK_KINDS)
-    home_visit = _apply_visit(members, await latest_visit(session, family.id))
+    applicant = next(m for m in household.members if m.relation == "applicant")
+    if applicant.id in reads.denied:
+        raise ConsentRequired(applicant.id, PRECHECK_KINDS)
+    home_visit = _apply_visit(members, household.visit_findings)
     situation = Situation(
-        region=family.region_code,
-        area=family.area,
+        region=household.region_code,
+        area=household.area,
         period=period,
         members=members,
         assets=Assets(**assets),
         home_visit=home_visit,
-        unverified_members=unverified,
+        unverified_members=[member_key(i) for i in reads.denied],
     )
-    return situation, _dedupe(sources)
+    sources = [DataSource(k, SOURCES[k].department, read_at) for k in PRECHECK_KINDS]
+    return situation, sources
 
 
-def _dedupe(sources: list[DataSource]) -> list[DataSource]:
-    latest: dict[str, DataSource] = {}
-    for s in sources:
-        latest[s.kind] = s
-    return list(latest.values())
-
-
-async def latest_visit(session: AsyncSession, family_id: int) -> HomeVisitRecord | None:
-    """The family's most recent home visit, if any."""
-    return await session.scalar(
-        select(HomeVisitRecord)
-        .where(HomeVisitRecord.family_id == family_id)
-        .order_by(HomeVisitRecord.visited_at.desc(), HomeVisitRecord.id.desc())
-        .limit(1)
-    )
-
-
-def _apply_visit(members: list[Member], visit: HomeVisitRecord | None) -> HomeVisit | None:
-    if visit is None:
+def _apply_visit(members: list[Member], findings: dict[str, Any] | None) -> HomeVisit | None:
+    if findings is None:
         return None
-    corrected = visit.findings.get("corrected_income") or {}
+    corrected = findings.get("corrected_income") or {}
     for m in members:
         if m.id in corrected:
             m.income_months = {}  # the caseworker's figure is the monthly average
             m.income_kinds = {k: float(v) for k, v in corrected[m.id].items()}
             m.monthly_income = round(sum(m.income_kinds.values()), 2)
     fields = HomeVisit.model_fields
-    return HomeVisit(**{k: v for k, v in visit.findings.items() if k in fields})
+    return HomeVisit(**{k: v for k, v in findings.items() if k in fields})
 
 
 async def load_family(session: AsyncSession, family_id: int) -> Family:
@@ -295,20 +343,17 @@ async def run_precheck(
     :raises LookupError: no such family.
     :raises ConsentRequired: the applicant has no valid consent (the denied reads are audited).
     """
-    family = await load_family(session, family_id)
+    household = await load_household(session, family_id)
     situation, sources = await build_situation(
-        session, family, period, actor=actor, purpose=purpose
+        session, household, period, actor=actor, purpose=purpose
     )
     result = evaluate_one(situation)
-    record = PrecheckRecord(
-        family_id=family.id, period=period, rules_version=result.rules_version, actor=actor,
-        result=result.to_json_dict(),
-        data_sources=[
-            {"kind": d.kind, "department": d.department, "read_at": d.read_at.isoformat()}
-            for d in sources
-        ],
+    record_id = await session.scalar(
+        insert(PrecheckRecord.__table__).returning(PrecheckRecord.__table__.c.id),
+        {"family_id": household.id, "period": period, "rules_version": result.rules_version,
+         "actor": actor, "result": result.to_json_dict(),
+         "data_sources": [{"kind": d.kind, "department": d.department,
+                           "read_at": d.read_at.isoformat()} for d in sources]},
     )  # fmt: skip
-    session.add(record)
-    await session.flush()
-    ids = {member_key(m.person_id): m.person_id for m in family.members}
-    return FamilyPrecheck(result, record.id, sources, ids)
+    ids = {member_key(m.id): m.id for m in household.members}
+    return FamilyPrecheck(result, record_id, sources, ids)

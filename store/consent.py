@@ -7,6 +7,7 @@ authorization forms we read cover "the application and its reviews" without a fi
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.base import utcnow
 from store.models import Consent, Family, Person
+from store.models.consent import covers
 from templates import Texts
 
 CONSENT_VERSION = "2026-12-v1"
@@ -66,17 +68,25 @@ async def grant_consent(
     return consent
 
 
-async def valid_consent(
-    session: AsyncSession, person_id: int, at: datetime | None = None
-) -> Consent | None:
-    """The newest consent of ``person_id`` valid at ``at`` (default now), or None."""
+async def valid_consents(
+    session: AsyncSession, person_ids: Collection[int], at: datetime | None = None
+) -> dict[int, int]:
+    """Person id → id of their newest consent valid at ``at`` (default now), for each of
+    ``person_ids`` that has one; one query however many persons."""
     at = at or utcnow()
-    rows = await session.scalars(
-        select(Consent)
-        .where(Consent.person_id == person_id, Consent.revoked_at.is_(None))
-        .order_by(Consent.granted_at.desc())
+    if not person_ids:
+        return {}
+    c = Consent
+    rows = await session.execute(
+        select(c.id, c.person_id, c.granted_at, c.expires_at, c.revoked_at)
+        .where(c.person_id.in_(person_ids), c.revoked_at.is_(None))
+        .order_by(c.granted_at.desc(), c.id.desc())
     )
-    return next((c for c in rows if c.is_valid(at)), None)
+    valid: dict[int, int] = {}
+    for r in rows:
+        if r.person_id not in valid and covers(r.granted_at, r.expires_at, r.revoked_at, at):
+            valid[r.person_id] = r.id
+    return valid
 
 
 async def revoke_consents(
@@ -177,4 +187,4 @@ async def revoke_with_wards(
 
 async def consented_members(session: AsyncSession, family: Family) -> set[int]:
     """Person ids of ``family``'s members (loaded) with a consent valid now."""
-    return {m.person_id for m in family.members if await valid_consent(session, m.person_id)}
+    return set(await valid_consents(session, [m.person_id for m in family.members]))

@@ -8,18 +8,19 @@ person (keyed hash), the consent relied on and the record kinds (PIPL art. 55; D
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu.errors import JiuzhuError
 from store.base import utcnow
-from store.consent import valid_consent
-from store.models import RECORD_MODELS, AuditLog, Consent, Person
+from store.consent import valid_consents
+from store.models import RECORD_MODELS, AuditLog
+from store.record_rows import RowParser, records_query
 
 
 class ConsentRequired(JiuzhuError):
@@ -46,7 +47,7 @@ class DepartmentSource:
     department: str
 
     async def read(
-        self, session: AsyncSession, person: Person, *, actor: str, purpose: str
+        self, session: AsyncSession, person: Reader, *, actor: str, purpose: str
     ) -> list[Any]:
         """This person's records of this kind.
 
@@ -60,11 +61,81 @@ class DepartmentSource:
 SOURCES: dict[str, DepartmentSource] = {
     kind: DepartmentSource(kind, model, model.department) for kind, model in RECORD_MODELS.items()
 }
+_PARSERS = {kind: RowParser(model.__table__) for kind, model in RECORD_MODELS.items()}
+
+
+class Reader(Protocol):
+    """A person as a read names them: the id, and the ID number's keyed hash for the audit
+    row (a :class:`~store.models.Person` is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def id_number_hash(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What :func:`read_many` read.
+
+    :ivar records: person id → kind → that person's records of that kind (rows with the
+        table's columns as attributes, in id order), for each person with a valid consent.
+    :ivar denied: ids of the persons without one, in the order asked: not read.
+    """
+
+    records: dict[int, dict[str, list[Any]]]
+    denied: list[int]
+
+
+async def read_many(
+    session: AsyncSession,
+    persons: Sequence[Reader],
+    kinds: Iterable[str] | None = None,
+    *,
+    actor: str,
+    purpose: str,
+    at: datetime | None = None,
+) -> Reads:
+    """Records of several kinds for several persons, each person behind their own consent.
+
+    One query finds the consents, one INSERT writes an audit row per person (allowed or
+    denied, in the order of ``persons``), then one query reads the records of every kind of
+    every person allowed (:mod:`store.record_rows`). A person without a valid consent at
+    ``at`` (default now) is not read.
+
+    :param kinds: keys of :data:`SOURCES`; all kinds when None.
+    :raises KeyError: for an unknown kind.
+    """
+    kinds = list(kinds or SOURCES)
+    tables = tuple(SOURCES[k].model.__table__ for k in kinds)
+    if not persons:
+        return Reads({}, [])
+    consents = await valid_consents(session, [p.id for p in persons], at)
+    now = utcnow()
+    await session.execute(
+        insert(AuditLog.__table__),
+        [
+            {"at": now, "actor": actor, "purpose": purpose, "person_hash": p.id_number_hash,
+             "consent_id": consents.get(p.id), "record_kinds": ",".join(kinds),
+             "allowed": p.id in consents}
+            for p in persons
+        ],
+    )  # fmt: skip
+    records: dict[int, dict[str, list[Any]]] = {
+        p.id: {k: [] for k in kinds} for p in persons if p.id in consents
+    }
+    if records:
+        rows = await session.execute(records_query(tables), {"person_ids": list(records)})
+        for row in rows:
+            kind = kinds[row.kind]
+            records[row.person_id][kind].append(_PARSERS[kind](row.payload))
+    return Reads(records, [p.id for p in persons if p.id not in consents])
 
 
 async def read_records(
     session: AsyncSession,
-    person: Person,
+    person: Reader,
     kinds: Iterable[str] | None = None,
     *,
     actor: str,
@@ -79,37 +150,7 @@ async def read_records(
     :raises KeyError: for an unknown kind.
     """
     kinds = list(kinds or SOURCES)
-    models = [SOURCES[k].model for k in kinds]
-    consent = await valid_consent(session, person.id, at)
-    await audit(session, person, consent, kinds, actor=actor, purpose=purpose)
-    if consent is None:
+    reads = await read_many(session, [person], kinds, actor=actor, purpose=purpose, at=at)
+    if reads.denied:
         raise ConsentRequired(person.id, kinds)
-    records = {}
-    for kind, model in zip(kinds, models, strict=True):
-        rows = await session.scalars(select(model).where(model.person_id == person.id))
-        records[kind] = list(rows)
-    return records
-
-
-async def audit(
-    session: AsyncSession,
-    person: Person,
-    consent: Consent | None,
-    kinds: list[str],
-    *,
-    actor: str,
-    purpose: str,
-) -> AuditLog:
-    """Flush one audit row; ``allowed`` is whether a consent was found."""
-    row = AuditLog(
-        at=utcnow(),
-        actor=actor,
-        purpose=purpose,
-        person_hash=person.id_number_hash,
-        consent_id=consent.id if consent else None,
-        record_kinds=",".join(kinds),
-        allowed=consent is not None,
-    )
-    session.add(row)
-    await session.flush()
-    return row
+    return reads.records[person.id]

@@ -35,7 +35,10 @@ class Consent(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    def is_valid(self, at: datetime) -> bool:
-        """True when the consent covers a read at ``at``."""
-        revoked = self.revoked_at is not None and self.revoked_at <= at
-        return self.granted_at <= at < self.expires_at and not revoked
+
+def covers(
+    granted_at: datetime, expires_at: datetime, revoked_at: datetime | None, at: datetime
+) -> bool:
+    """True when a consent with these times covers a read at ``at`` (:class:`Consent`)."""
+    revoked = revoked_at is not None and revoked_at <= at
+    return granted_at <= at < expires_at and not revoked
