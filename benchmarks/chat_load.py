@@ -13,7 +13,7 @@ hour), so the rate limit (8 turns per 10 s per sender) never refuses one.
 
 - jiuzhu: the embedded default, one worker: ``jiuzhu serve`` on a copy of a data directory
   prepared once per run (``jiuzhu db upgrade``, ``demo-data --families``, ``nlu train``),
-  a fresh copy and process for every level and round. ``--jiuzhu`` serves another checkout's
+  a fresh copy and process for every round. ``--jiuzhu`` serves another checkout's
   ``.venv/bin/jiuzhu`` (the code before a change); ``--redis`` adds Redis on 127.0.0.1
   (a key prefix of its own, deleted after).
 - Rasa: ``rasa run`` on the model of :mod:`benchmarks.rasa_bot` (Jieba + DIET on our
@@ -375,30 +375,31 @@ def main(argv: list[str] | None = None) -> None:
         applicants = itertools.cycle(ids)
         rasa, handle = start_rasa() if use_rasa else (None, None)
         try:
-            for rnd, c in itertools.product(range(args.rounds), levels):
+            for rnd in range(args.rounds):
                 prefix = f"jiuzhu-bench-{secrets.token_hex(4)}" if args.redis else None
-                run_dir = Path(tmp) / f"run-{rnd}-{c}"
+                run_dir = Path(tmp) / f"run-{rnd}"
                 server = start_jiuzhu(args.jiuzhu.resolve(), template, run_dir, prefix)
-                spy = None
-                if args.profile and c == 50:
-                    args.profile.mkdir(parents=True, exist_ok=True)
-                    out = args.profile / f"jiuzhu-{rnd}.txt"
-                    spy = profile(server, args.seconds, out)
                 try:
-                    level = asyncio.run(drive(server, applicants, c, args.seconds))
+                    for c in levels:
+                        spy = None
+                        if args.profile and c == 50:
+                            args.profile.mkdir(parents=True, exist_ok=True)
+                            out = args.profile / f"jiuzhu-{rnd}.txt"
+                            spy = profile(server, args.seconds, out)
+                        level = asyncio.run(drive(server, applicants, c, args.seconds))
+                        if spy is not None:
+                            spy.wait(60)
+                        results.setdefault(("jiuzhu", c), []).append(level)
+                        _progress("jiuzhu", rnd, c, level)
+                        if rasa is not None:
+                            level = asyncio.run(drive(rasa, applicants, c, args.seconds))
+                            results.setdefault(("rasa", c), []).append(level)
+                            _progress("rasa", rnd, c, level)
                 finally:
-                    if spy is not None:
-                        spy.wait(60)
                     stop(server)
                     if prefix:
                         _drop_redis(prefix)
                     shutil.rmtree(run_dir, ignore_errors=True)
-                results.setdefault(("jiuzhu", c), []).append(level)
-                _progress("jiuzhu", rnd, c, level)
-                if rasa is not None:
-                    level = asyncio.run(drive(rasa, applicants, c, args.seconds))
-                    results.setdefault(("rasa", c), []).append(level)
-                    _progress("rasa", rnd, c, level)
         finally:
             if handle is not None:
                 handle.stop()
