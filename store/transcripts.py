@@ -33,7 +33,9 @@ class TranscriptWriter:
         self._waiting: list[tuple[list[dict[str, object]], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def append(self, sender_hash: str, channel: str, rows: Iterable[tuple[str, str]]) -> None:
+    async def append(
+        self, sender_hash: str, channel: str, rows: Iterable[tuple[str, str]]
+    ) -> None:
         """Store ``rows`` (``(direction, text)``, ``in``/``out``, in order) for a sender.
 
         Texts are masked (:func:`store.pii.mask_text`) before they are stored.
@@ -59,8 +61,10 @@ class TranscriptWriter:
             batch, self._waiting = self._waiting, []
             try:
                 async with self.engine.begin() as conn:
-                    await conn.execute(insert(Transcript), [v for values, _ in batch for v in values])
-            except Exception as e:  # noqa: BLE001 - handed to every turn of the batch
+                    await conn.execute(
+                        insert(Transcript), [v for values, _ in batch for v in values]
+                    )
+            except Exception as e:
                 for _, done in batch:
                     done.set_exception(e)
             else:

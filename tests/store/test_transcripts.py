@@ -50,7 +50,7 @@ async def test_a_failed_write_reaches_every_turn_of_its_batch(
     engine = sessionmaker.kw["bind"]
     writer = TranscriptWriter(engine)
 
-    def refuse(conn, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's signature
+    def refuse(conn, cursor, statement, *args) -> None:
         if statement.lstrip().upper().startswith("INSERT"):
             raise RuntimeError("disk full")
 
