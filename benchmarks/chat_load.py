@@ -27,9 +27,9 @@ CPU time (process and children, user + system) per turn in ms, and errors: a fai
 systems alternate within a round so both see the same machine; the table shows medians of
 the rounds, the ratio jiuzhu/Rasa of each round's turns/s (median), and the load average
 (``uptime``'s 1-minute figure) when each level ended. ``--profile DIR`` records jiuzhu's
-server with py-spy during the 50-conversation level (``pip install py-spy``; summarise with
-``benchmarks.profile_summary``). Nothing is asserted. ``--quick``: 1 round, levels 1 and 10,
-2 s, no Rasa unless ``--rasa``.
+server with py-spy during an extra, untimed 50-conversation level after the first round
+(``pip install py-spy``; summarise with ``benchmarks.profile_summary``). Nothing is
+asserted. ``--quick``: 1 round, levels 1 and 10, 2 s, no Rasa unless ``--rasa``.
 """
 
 from __future__ import annotations
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rasa", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--redis", action="store_true", help="JIUZHU_REDIS_URL=" + REDIS_URL)
     parser.add_argument("--jiuzhu", type=Path, default=ROOT / ".venv" / "bin" / "jiuzhu")
-    parser.add_argument("--profile", type=Path, help="py-spy output folder (level 50)")
+    parser.add_argument("--profile", type=Path, help="py-spy output folder (extra level 50)")
     args = parser.parse_args(argv)
     if args.quick:
         args.levels, args.rounds, args.seconds = "1,10", 1, 2.0
@@ -391,20 +391,15 @@ def main(argv: list[str] | None = None) -> None:
                 server = start_jiuzhu(args.jiuzhu.resolve(), template, run_dir, prefix)
                 try:
                     for c in levels:
-                        spy = None
-                        if args.profile and c == 50:
-                            args.profile.mkdir(parents=True, exist_ok=True)
-                            out = args.profile / f"jiuzhu-{rnd}.txt"
-                            spy = profile(server, args.seconds, out)
                         level = asyncio.run(drive(server, applicants, c, args.seconds))
-                        if spy is not None:
-                            spy.wait(60)
                         results.setdefault(("jiuzhu", c), []).append(level)
                         _progress("jiuzhu", rnd, c, level)
                         if rasa is not None:
                             level = asyncio.run(drive(rasa, applicants, c, args.seconds))
                             results.setdefault(("rasa", c), []).append(level)
                             _progress("rasa", rnd, c, level)
+                    if args.profile and rnd == 0:
+                        _profile_pass(server, applicants, args.profile, args.seconds)
                 finally:
                     stop(server)
                     if prefix:
@@ -414,6 +409,15 @@ def main(argv: list[str] | None = None) -> None:
             if handle is not None:
                 handle.stop()
     print(table(results, levels))
+
+
+def _profile_pass(server: Server, applicants: Iterator[str], out: Path, seconds: float) -> None:
+    """One more 50-conversation level, not counted, with py-spy attached (it slows the
+    server down: the timed levels run without it)."""
+    out.mkdir(parents=True, exist_ok=True)
+    spy = profile(server, seconds + 2, out / f"{server.name}-50.txt")
+    asyncio.run(drive(server, applicants, 50, seconds))
+    spy.wait(60)
 
 
 def _progress(name: str, rnd: int, c: int, x: Level) -> None:

@@ -1,11 +1,12 @@
 """A Rasa 3.6 assistant doing per turn what jiuzhu's chat turn does, for ``chat_load``.
 
 Built from our own ``nlu/`` project: the same pipeline (Jieba + DIET, ``nlu/config.yml``;
-fewer epochs: :data:`EPOCHS`) and normalised training data, plus ``RulePolicy`` with one rule per intent answering a response
-with buttons (and one for ``nlu_fallback``). Trained with ``rasa train`` in the Rasa venv
-(``nlu/rasa_env.py``); the model is cached outside the repository, under
-``$XDG_CACHE_HOME/jiuzhu/rasa-bench`` (``~/.cache/...``), named by the SHA-256 of its inputs
-and the Rasa version, so a second run reuses it. Training takes many minutes on two cores.
+fewer epochs: :data:`EPOCHS`) and normalised training data, plus ``RulePolicy`` with one
+rule per intent answering a response with buttons (and one for ``nlu_fallback``). Trained
+with ``rasa train`` in the Rasa venv (``nlu/rasa_env.py``); the model is cached outside the
+repository, under ``$XDG_CACHE_HOME/jiuzhu/rasa-bench`` (``~/.cache/...``), named by the
+SHA-256 of its inputs and the Rasa version, so a second run reuses it. Training takes many
+minutes on two cores.
 
 Run ``.venv/bin/python -m benchmarks.rasa_bot`` to train (or find) the model and print its path.
 """
