@@ -7,6 +7,7 @@ the bot's session and collected per update in a context variable.
 A transcript is a secondary write: it is written after the update, in a transaction of its
 own, so that it can never undo what the update committed (a consent, an audit row); if it
 cannot be written, that is logged (the error's type only) and the conversation goes on.
+Turns that end together share that transaction (:class:`store.transcripts.TranscriptWriter`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares.db import install_once, sender_hash
-from store.models import Transcript
-from store.pii import mask_text
+from store.transcripts import TranscriptWriter
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,11 @@ class TranscriptMiddleware(BaseMiddleware):
     The channel (``rest``, ``terminal``, ``telegram``...) comes from the ``channel`` the
     gateway passes to ``feed_update``; Telegram's own updates are ``telegram``.
 
-    :param sessionmaker: sessions of the dialogue's database.
+    :param sessionmaker: sessions of the dialogue's database (its engine is written to).
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self.sessionmaker = sessionmaker
+        self.writer = TranscriptWriter(sessionmaker.kw["bind"])
 
     async def __call__(
         self,
@@ -89,14 +89,8 @@ class TranscriptMiddleware(BaseMiddleware):
         incoming = _incoming_text(event)
         rows = [("in", incoming)] if incoming else []
         rows += [("out", text) for text in collected]
-        if not rows:
-            return
         try:
-            async with self.sessionmaker() as session, session.begin():
-                session.add_all(
-                    Transcript(sender_hash=sender, channel=channel, direction=d, text=mask_text(t))
-                    for d, t in rows
-                )
+            await self.writer.append(sender, channel, rows)
         except Exception as e:  # secondary: never undo or block the conversation
             log.error("transcript not saved (%s)", type(e).__name__)
 
