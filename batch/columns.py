@@ -141,6 +141,9 @@ class Reader:
                 f"ON f.id = fm.family_id WHERE {' AND '.join(where)})")  # fmt: skip
 
     def _family_where(self, prefix: str, family_ids: Sequence[int] | None) -> str:
+        if not _PREFIX.match(prefix):
+            msg = f"--region: expected up to 6 digits, got {prefix!r}"
+            raise ValueError(msg)
         where = []
         if prefix:
             where.append(f"f.region_code LIKE '{prefix}%'")
@@ -205,6 +208,19 @@ class Reader:
         finally:
             conn.close()
         return Partition(prefix, families, members, records, benefits, watermarks, rows)
+
+    def prefectures(self, prefix: str = "") -> list[str]:
+        """The 4-digit prefecture codes under ``prefix`` that have families."""
+        conn = _connect(self.url)
+        try:
+            cur = conn.cursor()
+            cur.execute("SELECT DISTINCT SUBSTR(f.region_code, 1, 4) AS p FROM family f"
+                        f"{self._family_where(prefix, None)} ORDER BY p")
+            codes = [str(c) for c in cur.fetch_arrow_table().column(0).to_pylist()]
+            cur.close()
+        finally:
+            conn.close()
+        return codes
 
     def changed_families(self, watermarks: dict[str, int], prefix: str = "") -> np.ndarray:
         """Families of ``prefix`` with a record or member row newer than ``watermarks``.
