@@ -154,7 +154,9 @@ class Reader:
     def _cast(self, column: str, how: str) -> str:
         if how == "f":
             return f"CAST({column} AS {'REAL' if self.sqlite else 'DOUBLE PRECISION'})"
-        if how in "bi":
+        if how == "b":
+            return f"CAST({column} AS INTEGER)"
+        if how == "i":
             return f"CAST({column} AS {'INTEGER' if self.sqlite else 'BIGINT'})"
         if how == "d" and not self.sqlite:
             return f"CAST({column} AS DATE)"
