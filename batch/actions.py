@@ -17,11 +17,18 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-import store.models  # noqa: F401  (registers every table)
+import store.models
 from batch.bulk import reserve_ids, write
 
-__all__ = ["CaseWish", "Written", "linked_chats", "queue_outreach", "reserve_ids", "write",
-           "write_cases"]
+__all__ = [
+    "CaseWish",
+    "Written",
+    "linked_chats",
+    "queue_outreach",
+    "reserve_ids",
+    "write",
+    "write_cases",
+]
 from batch.columns import DEPARTMENTS
 from store.base import Base, utcnow
 from templates import DEFAULT_LOCALE, texts
@@ -70,7 +77,8 @@ def linked_chats(conn: Connection, family_ids: list[int]) -> dict[int, dict[str,
         rows = conn.execute(
             select(case.c.family_id, case.c.channel, case.c.address, case.c.sender_hash)
             .where(case.c.family_id.in_(chunk), case.c.address.is_not(None))
-            .order_by(case.c.id))
+            .order_by(case.c.id)
+        )
         for r in rows:
             out[r.family_id] = {"channel": r.channel, "address": r.address,
                                 "sender_hash": r.sender_hash, "locale": DEFAULT_LOCALE,
@@ -78,7 +86,9 @@ def linked_chats(conn: Connection, family_ids: list[int]) -> dict[int, dict[str,
         rows = conn.execute(
             select(fm.c.family_id, opt.c.channel, opt.c.address, opt.c.sender_hash, opt.c.locale)
             .join(opt, opt.c.person_id == fm.c.person_id)
-            .where(fm.c.family_id.in_(chunk), opt.c.revoked_at.is_(None)).order_by(opt.c.id))
+            .where(fm.c.family_id.in_(chunk), opt.c.revoked_at.is_(None))
+            .order_by(opt.c.id)
+        )
         for r in rows:
             out[r.family_id] = {"channel": r.channel, "address": r.address,
                                 "sender_hash": r.sender_hash, "locale": r.locale,
@@ -87,7 +97,7 @@ def linked_chats(conn: Connection, family_ids: list[int]) -> dict[int, dict[str,
 
 
 def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _open_cases(conn: Connection, kind: str, family_ids: list[int]) -> dict[int, int]:
@@ -106,12 +116,26 @@ def _audit(conn: Connection, family_ids: list[int], actor: str, purpose: str,
     """One audit row per member of the families whose data a case or message shows."""
     fm, person = T["family_member"], T["person"]
     rows = []
-    kinds = ",".join(sorted(k for k in store.models.RECORD_MODELS if k != "household_registration"))
+    kinds = ",".join(
+        sorted(k for k in store.models.RECORD_MODELS if k != "household_registration")
+    )
     for chunk in _chunks(family_ids):
-        for r in conn.execute(select(person.c.id_number_hash).join(
-                fm, fm.c.person_id == person.c.id).where(fm.c.family_id.in_(chunk))):
-            rows.append({"at": now, "actor": actor, "purpose": purpose, "person_hash": r[0],
-                         "consent_id": None, "record_kinds": kinds[:400], "allowed": True})
+        for r in conn.execute(
+            select(person.c.id_number_hash)
+            .join(fm, fm.c.person_id == person.c.id)
+            .where(fm.c.family_id.in_(chunk))
+        ):
+            rows.append(
+                {
+                    "at": now,
+                    "actor": actor,
+                    "purpose": purpose,
+                    "person_hash": r[0],
+                    "consent_id": None,
+                    "record_kinds": kinds[:400],
+                    "allowed": True,
+                }
+            )
     return rows
 
 
@@ -144,9 +168,18 @@ def write_cases(conn: Connection, wishes: list[CaseWish], *, actor: str, purpose
             precheck_id = next(report_ids)
             sources = [{"kind": k, "department": d, "read_at": now.isoformat()}
                        for k, d in DEPARTMENTS.items()]  # fmt: skip
-            reports.append({"id": precheck_id, "family_id": w.family_id, "period": w.period,
-                            "rules_version": w.report["rules_version"], "actor": actor,
-                            "result": w.report, "data_sources": sources, "created_at": now})
+            reports.append(
+                {
+                    "id": precheck_id,
+                    "family_id": w.family_id,
+                    "period": w.period,
+                    "rules_version": w.report["rules_version"],
+                    "actor": actor,
+                    "result": w.report,
+                    "data_sources": sources,
+                    "created_at": now,
+                }
+            )
         cases.append({
             "id": ids[id(w)], "kind": w.kind, "status": "open", "priority": w.priority,
             "region_code": w.region_code, "family_id": w.family_id, "precheck_id": precheck_id,
@@ -195,9 +228,17 @@ def queue_outreach(conn: Connection, families: list[int], chats: dict[int, dict[
     if not targets:
         return 0
     conn.execute(select(out.c.id).limit(1))
-    recent = set(conn.execute(select(out.c.sender_hash).where(and_(
-        out.c.case_id.is_(None), out.c.created_at >= now - OUTREACH_QUIET,
-        out.c.sender_hash.in_([c["sender_hash"] for _, c in targets])))).scalars())
+    recent = set(
+        conn.execute(
+            select(out.c.sender_hash).where(
+                and_(
+                    out.c.case_id.is_(None),
+                    out.c.created_at >= now - OUTREACH_QUIET,
+                    out.c.sender_hash.in_([c["sender_hash"] for _, c in targets]),
+                )
+            )
+        ).scalars()
+    )
     rows = []
     for _, chat in targets:
         if chat["sender_hash"] in recent:

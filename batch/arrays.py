@@ -127,7 +127,8 @@ def build(part: Partition, sel: Selection, period: str) -> SituationArrays:
     residential = houses["kind"] == "residential"
     family["residential_properties"] = per_family("real_estate", residential).astype(np.int32)
     family["exempt_residential_properties"] = per_family(
-        "real_estate", residential & (houses["exemption"] != None)  # noqa: E711
+        "real_estate",
+        residential & (houses["exemption"] != None),  # noqa: E711
     ).astype(np.int32)
     family["nonresidential_properties"] = per_family("real_estate", ~residential).astype(np.int32)
     assets = part.records["financial_asset"]
@@ -138,11 +139,14 @@ def build(part: Partition, sel: Selection, period: str) -> SituationArrays:
     business = part.records["business_registration"]
     family["business_count"] = per_family("business_registration").astype(np.int32)
     family["business_micro_count"] = per_family(
-        "business_registration", business["kind"] == "micro").astype(np.int32)
+        "business_registration", business["kind"] == "micro"
+    ).astype(np.int32)
     family["business_with_employees_count"] = per_family(
-        "business_registration", business["employees"] > 0).astype(np.int32)
+        "business_registration", business["employees"] > 0
+    ).astype(np.int32)
     family["business_luxury_count"] = per_family(
-        "business_registration", business["luxury_goods"]).astype(np.int32)
+        "business_registration", business["luxury_goods"]
+    ).astype(np.int32)
     family["home_visit_business"] = np.full(n_f, VisitFinding.not_recorded.index, np.int16)
     family["home_visit_income"] = np.full(n_f, VisitFinding.not_recorded.index, np.int16)
     roles = np.array([_ROLE.get(r, _ROLE["other"]) for r in members["relation"][sel.persons]],

@@ -19,7 +19,9 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
         return []
     if conn.dialect.name == "postgresql":
         sequence = f"pg_get_serial_sequence('\"{table.name}\"', 'id')"
-        rows = conn.execute(text(f"SELECT nextval({sequence}) FROM generate_series(1, {int(count)})"))
+        rows = conn.execute(
+            text(f"SELECT nextval({sequence}) FROM generate_series(1, {int(count)})")
+        )
         return [r[0] for r in rows]
     start = (conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
     return list(range(start, start + count))

@@ -98,16 +98,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command("review")
     def review_cmd(
-        as_of: str = typer.Option("", "--as-of", help="Review month YYYY-MM (default: this month)."),
+        as_of: str = typer.Option(
+            "", "--as-of", help="Review month YYYY-MM (default: this month)."
+        ),
         sample_rate: float = typer.Option(-1.0, "--sample-rate", help="Share drawn per county."),
         seed: int = typer.Option(2026, "--seed", help="Seed of the county sample (audit)."),
         region: str = typer.Option("", "--region", help="Region-code prefix (a partition)."),
         as_json: bool = typer.Option(False, "--json", help="Print the output object only."),
-        changed_since: str = typer.Option("", "--changed-since",
-                                          help="'last': only families changed since then."),
+        changed_since: str = typer.Option(
+            "", "--changed-since", help="'last': only families changed since then."
+        ),
         workers: int = typer.Option(1, "--workers", help="Dask worker processes."),
-        scheduler: str = typer.Option("", "--scheduler", help="tcp://HOST:PORT of a Dask cluster."),
-        chart: Path | None = typer.Option(None, "--chart", help="(monitor only)", hidden=True),
+        scheduler: str = typer.Option(
+            "", "--scheduler", help="tcp://HOST:PORT of a Dask cluster."
+        ),
+        chart: str = typer.Option("", "--chart", help="Write a PNG of outcomes by prefecture."),
     ) -> None:
         """Periodic review: re-verify the recipients due and a county sample; staff cases."""
         from batch import actions, jobs, report
@@ -126,8 +131,9 @@ def register(app: typer.Typer) -> None:
         engine = run.engine()
         with engine.connect() as conn:
             chats = actions.linked_chats(conn, [w.family_id for w in wishes])
-            written = actions.write_cases(conn, wishes, actor="batch:review",
-                                          purpose="periodic review", chats=chats)
+            written = actions.write_cases(
+                conn, wishes, actor="batch:review", purpose="periodic review", chats=chats
+            )
             outcomes = jobs.merge_counts(parts, "outcomes")
             output = {
                 "as_of": month, "families": sum(p["families"] for p in parts),
@@ -140,30 +146,40 @@ def register(app: typer.Typer) -> None:
                             sample_rate=rate, started=started)  # fmt: skip
             conn.commit()
         engine.dispose()
+        by_prefecture = Counter()
+        for p in parts:
+            by_prefecture.update(p["by_prefecture"])
+        if chart:
+            report.chart(
+                Path(chart), by_prefecture, jobs.CASE_OUTCOMES, "chart-title-review", month
+            )
         if as_json:
             typer.echo(json.dumps(output, ensure_ascii=False))
             return
         from rich.console import Console
 
         console = Console()
-        by_prefecture = Counter()
-        for p in parts:
-            by_prefecture.update({tuple(k) if isinstance(k, list) else k: v
-                                  for k, v in p["by_prefecture"].items()})
         report.print_review(console, by_prefecture)
-        console.print(f"{output['families']} families reviewed, {written.opened} cases opened, "
-                      f"{len(written.cases)} listed, {written.messages} messages queued")
+        console.print(
+            f"{output['families']} families reviewed, {written.opened} cases opened, "
+            f"{len(written.cases)} listed, {written.messages} messages queued"
+        )
 
     @app.command("monitor")
     def monitor_cmd(
-        as_of: str = typer.Option("", "--as-of", help="Month watched YYYY-MM (default: this month)."),
+        as_of: str = typer.Option(
+            "", "--as-of", help="Month watched YYYY-MM (default: this month)."
+        ),
         region: str = typer.Option("", "--region", help="Region-code prefix (a partition)."),
         as_json: bool = typer.Option(False, "--json", help="Print the output object only."),
-        changed_since: str = typer.Option("", "--changed-since",
-                                          help="'last': only families changed since then."),
+        changed_since: str = typer.Option(
+            "", "--changed-since", help="'last': only families changed since then."
+        ),
         workers: int = typer.Option(1, "--workers", help="Dask worker processes."),
-        scheduler: str = typer.Option("", "--scheduler", help="tcp://HOST:PORT of a Dask cluster."),
-        chart: Path | None = typer.Option(None, "--chart", help="Write a PNG of warnings."),
+        scheduler: str = typer.Option(
+            "", "--scheduler", help="tcp://HOST:PORT of a Dask cluster."
+        ),
+        chart: str = typer.Option("", "--chart", help="Write a PNG of warnings by prefecture."),
     ) -> None:
         """Five-colour warnings over everyone monitored; cases, task list, outreach."""
         from batch import actions, jobs, report
@@ -181,13 +197,16 @@ def register(app: typer.Typer) -> None:
         engine = run.engine()
         with engine.connect() as conn:
             chats = actions.linked_chats(conn, [w.family_id for w in wishes] + green)
-            written = actions.write_cases(conn, wishes, actor="batch:monitor",
-                                          purpose="low-income monitoring", chats={})
+            written = actions.write_cases(
+                conn, wishes, actor="batch:monitor", purpose="low-income monitoring", chats={}
+            )
             queued = actions.queue_outreach(conn, green, chats, actor="batch:monitor",
                                             purpose="low-income monitoring")  # fmt: skip
             colours = jobs.merge_counts(parts, "colours")
-            warnings = sorted((w for p in parts for w in p["warnings"]),
-                              key=lambda w: (rank[w["colour"]], w["family_id"]))
+            warnings = sorted(
+                (w for p in parts for w in p["warnings"]),
+                key=lambda w: (rank[w["colour"]], w["family_id"]),
+            )
             output = {
                 "as_of": month, "persons": sum(p["persons"] for p in parts),
                 "families": sum(p["families"] for p in parts),
@@ -204,8 +223,8 @@ def register(app: typer.Typer) -> None:
             fairness.update(p["fairness"])
         for w in warnings:
             warned[(w["region_code"][:4], w["colour"])] += 1
-        if chart is not None:
-            report.chart(chart, warned, month)
+        if chart:
+            report.chart(Path(chart), warned, jobs.COLOURS, "chart-title", month)
         if as_json:
             typer.echo(json.dumps(output, ensure_ascii=False))
             return
@@ -216,8 +235,10 @@ def register(app: typer.Typer) -> None:
         console = Console()
         report.print_monitor(console, by_prefecture, fairness)
         console.print(texts("batch").t("outreach-rate", queued=queued, rate=30))
-        console.print(f"{output['families']} families, {len(warnings)} warnings, "
-                      f"{written.opened} cases opened")
+        console.print(
+            f"{output['families']} families, {len(warnings)} warnings, "
+            f"{written.opened} cases opened"
+        )
 
 
 def _watermarks(parts: list[dict[str, Any]]) -> dict[str, int]:

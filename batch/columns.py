@@ -27,8 +27,12 @@ RECORDS: dict[str, dict[str, str]] = {
     "income_record": {"kind": "s", "monthly_amount": "f", "month_from": "m", "month_to": "m"},
     "real_estate": {"kind": "s", "exemption": "s", "area_m2": "f", "rented_out": "b"},
     "vehicle": {"kind": "s", "registered_on": "d"},
-    "business_registration": {"kind": "s", "employees": "i", "luxury_goods": "b",
-                              "credit_code": "s"},
+    "business_registration": {
+        "kind": "s",
+        "employees": "i",
+        "luxury_goods": "b",
+        "credit_code": "s",
+    },
     "financial_asset": {"kind": "s", "amount": "f"},
     "disability_certificate": {"category": "s", "grade": "i", "issued_on": "d"},
     "school_enrolment": {"level": "s", "start_date": "d", "end_date": "d"},
@@ -182,13 +186,17 @@ class Reader:
                 rows += table.num_rows
                 return {name: _convert(table.column(name), how) for name, how in kinds.items()}
 
-            families = fetch(f"SELECT f.id, f.region_code, f.area FROM family f{fwhere} "
-                             "ORDER BY f.id", {"id": "i", "region_code": "s", "area": "s"})
+            families = fetch(
+                f"SELECT f.id, f.region_code, f.area FROM family f{fwhere} ORDER BY f.id",
+                {"id": "i", "region_code": "s", "area": "s"},
+            )
             members = fetch(
-                "SELECT fm.family_id, fm.person_id, fm.relation, p.birth_date FROM family_member fm"
+                "SELECT fm.family_id, fm.person_id, fm.relation, p.birth_date "
+                "FROM family_member fm"
                 f" JOIN family f ON f.id = fm.family_id JOIN person p ON p.id = fm.person_id"
                 f"{fwhere} ORDER BY fm.family_id, fm.id",
-                {"family_id": "i", "person_id": "i", "relation": "s", "birth_date": "d"})
+                {"family_id": "i", "person_id": "i", "relation": "s", "birth_date": "d"},
+            )
             records = {}
             for table, columns in RECORDS.items():
                 kinds = {"id": "i", "person_id": "i", **columns}
@@ -196,7 +204,8 @@ class Reader:
                 records[table] = fetch(f"SELECT {select} FROM {table} r{scope}", kinds)
             bscope = fwhere.replace("f.", "b_f.") if fwhere else ""
             benefits = fetch(
-                f"SELECT b.family_id, b.person_id, b.program, {self._cast('b.monthly_amount', 'f')}"
+                "SELECT b.family_id, b.person_id, b.program, "
+                f"{self._cast('b.monthly_amount', 'f')}"
                 f" AS monthly_amount, {self._cast('b.start_date', 'd')} AS start_date, "
                 f"{self._cast('b.end_date', 'd')} AS end_date FROM benefit b JOIN family b_f ON "
                 f"b_f.id = b.family_id{bscope}",
@@ -216,8 +225,10 @@ class Reader:
         conn = _connect(self.url)
         try:
             cur = conn.cursor()
-            cur.execute("SELECT DISTINCT SUBSTR(f.region_code, 1, 4) AS p FROM family f"
-                        f"{self._family_where(prefix, None)} ORDER BY p")
+            cur.execute(
+                "SELECT DISTINCT SUBSTR(f.region_code, 1, 4) AS p FROM family f"
+                f"{self._family_where(prefix, None)} ORDER BY p"
+            )
             codes = [str(c) for c in cur.fetch_arrow_table().column(0).to_pylist()]
             cur.close()
         finally:

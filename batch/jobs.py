@@ -125,8 +125,9 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
         fairness[("county", str(fam["region_code"][i]), c)] += 1
         fairness[("age", band[i], c)] += 1
         fairness[("disability", "yes" if disabled[i] else "no", c)] += 1
-    by_prefecture = Counter((_prefecture(str(r)), c)
-                            for r, c in zip(fam["region_code"], colour_names, strict=True))
+    by_prefecture = Counter(
+        (_prefecture(str(r)), c) for r, c in zip(fam["region_code"], colour_names, strict=True)
+    )
     return {"persons": w.persons, "families": len(fam["id"]), "colours": dict(colours),
             "warnings": warnings, "wishes": wishes, "green": green, "rows": part.rows,
             "by_prefecture": dict(by_prefecture), "fairness": dict(fairness),
@@ -144,7 +145,8 @@ def partitions(url: str, region: str, workers: int) -> list[str]:
 
 def run_partitions(fn: Callable[..., dict[str, Any]], prefixes: list[str], args: tuple,
                    *, workers: int, scheduler: str | None,
-                   progress: Callable[[], None] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+                   progress: Callable[[], None] | None = None
+                   ) -> list[dict[str, Any]]:  # fmt: skip
     """``fn(url, prefix, *args)`` for each prefix: in this process, or on a Dask cluster
     (a ``LocalCluster`` of ``workers`` processes, or the one at ``scheduler``)."""
     if workers <= 1 and scheduler is None:
@@ -156,10 +158,17 @@ def run_partitions(fn: Callable[..., dict[str, Any]], prefixes: list[str], args:
         return out
     from dask.distributed import Client, LocalCluster, as_completed
 
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                  processes=True, dashboard_address=None)
+    cluster = (
+        None
+        if scheduler
+        else LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    )
     with Client(scheduler or cluster) as client:
-        futures = [client.submit(fn, args[0], prefix, *args[1:], pure=False) for prefix in prefixes]
+        futures = [
+            client.submit(fn, args[0], prefix, *args[1:], pure=False) for prefix in prefixes
+        ]
         order = {f.key: i for i, f in enumerate(futures)}
         out: list[Any] = [None] * len(futures)
         for future in as_completed(futures):
@@ -188,7 +197,9 @@ def last_run(conn: Connection, job: str, region: str) -> Any:
 
 def digest(output: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a run's output (for audit: same input, same digest)."""
-    return hashlib.sha256(json.dumps(output, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(output, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def record_run(conn: Connection, job: str, as_of: str, region: str, output: dict[str, Any],
@@ -203,4 +214,3 @@ def record_run(conn: Connection, job: str, as_of: str, region: str, output: dict
         "started_at": started or utcnow(), "finished_at": utcnow(), "watermarks": watermarks,
         "summary": summary, "digest": value}])  # fmt: skip
     return value
-

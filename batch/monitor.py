@@ -58,7 +58,7 @@ def _months(dates: np.ndarray) -> np.ndarray:
     years = dates.astype("datetime64[Y]").astype(np.int64) + 1970
     months = dates.astype("datetime64[M]").astype(np.int64) % 12
     out = years * 12 + months
-    return np.where(np.isnat(dates), -10**6, out)
+    return np.where(np.isnat(dates), -(10**6), out)
 
 
 def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = None) -> Warnings:
@@ -110,8 +110,13 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     in_window = (m >= lo) & (m <= now)
     low = below_standard[np.maximum(fams, 0)]
     dates = np.array([f"{x // 12:04d}-{x % 12 + 1:02d}-01" for x in m], dtype="datetime64[D]")
-    add(t, in_window & rec["serious_illness"],
-        np.where(low, "serious_illness_low_income", "serious_illness"), dates, fams)
+    add(
+        t,
+        in_window & rec["serious_illness"],
+        np.where(low, "serious_illness_low_income", "serious_illness"),
+        dates,
+        fams,
+    )
     recent = (m > now - p["medical_months"]) & (m <= now) & (fams >= 0)
     spent = np.bincount(fams[recent], rec["amount"][recent], n_f)
     family_income = np.bincount(member_family, income, n_f) * 12
@@ -133,8 +138,13 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     rec, fams = part.records[t], family_of(t)
     m = _months(rec["issued_on"])
     severe = (rec["grade"] <= 2) & below_standard[np.maximum(fams, 0)]
-    add(t, (m >= lo) & (m <= now),
-        np.where(severe, "severe_disability_low_income", "new_disability"), rec["issued_on"], fams)
+    add(
+        t,
+        (m >= lo) & (m <= now),
+        np.where(severe, "severe_disability_low_income", "new_disability"),
+        rec["issued_on"],
+        fams,
+    )
     # unemployment
     t = "unemployment_registration"
     rec, fams = part.records[t], family_of(t)
@@ -148,7 +158,9 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     m = _months(rec["start_date"])
     school = np.isin(rec["level"], ["primary", "junior", "senior"])
     starts = (m >= lo) & (m <= now)
-    add(t, starts & (rec["level"] == "kindergarten"), "kindergarten_entry", rec["start_date"], fams)
+    add(
+        t, starts & (rec["level"] == "kindergarten"), "kindergarten_entry", rec["start_date"], fams
+    )
     add(t, starts & school, "school_entry", rec["start_date"], fams)
     # a vehicle registered, a house appearing since the last run
     t = "vehicle"
@@ -168,22 +180,30 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     average = totals.mean(axis=0)
     drop = (average > 0) & (totals[-1] < (1 - p["income_drop_share"]) * average)
     fams = np.flatnonzero(drop)
-    found.append((fams, np.full(len(fams), "income_drop", dtype=object), "income_record",
-                  np.full(len(fams), np.datetime64(f"{window[-1]}-01"))))
+    found.append(
+        (
+            fams,
+            np.full(len(fams), "income_drop", dtype=object),
+            "income_record",
+            np.full(len(fams), np.datetime64(f"{window[-1]}-01")),
+        )
+    )
 
     ind_family = np.concatenate([f[0] for f in found]).astype(np.int64)
     ind_code = np.concatenate([f[1] for f in found]).astype(object)
     ind_table = np.concatenate([np.full(len(f[0]), f[2], dtype=object) for f in found])
     ind_date = np.concatenate([f[3] for f in found]).astype("datetime64[D]")
     order = np.lexsort((ind_code.astype(str), ind_date, ind_family)) if len(ind_family) else []
-    ind_family, ind_code, ind_table, ind_date = (a[order] for a in
-                                                 (ind_family, ind_code, ind_table, ind_date))
+    ind_family, ind_code, ind_table, ind_date = (
+        a[order] for a in (ind_family, ind_code, ind_table, ind_date)
+    )
     # an indicator counts once per family (two children starting school: one school_entry)
     pairs = np.array([f"{f}:{c}" for f, c in zip(ind_family, ind_code, strict=True)], dtype=object)
     _, first = np.unique(pairs.astype(str), return_index=True)
     first.sort()
-    ind_family, ind_code, ind_table, ind_date = (a[first] for a in
-                                                 (ind_family, ind_code, ind_table, ind_date))
+    ind_family, ind_code, ind_table, ind_date = (
+        a[first] for a in (ind_family, ind_code, ind_table, ind_date)
+    )
     ind_weight = np.array([weights[c] for c in ind_code], dtype=float)
     score = np.bincount(ind_family, ind_weight, n_f)
     colour = np.full(n_f, NONE, dtype=np.int64)

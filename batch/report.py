@@ -14,7 +14,8 @@ from eligibility.regions import PREFECTURES
 from templates import texts
 
 COLOUR_HEX = {"red": "#d62728", "orange": "#ff7f0e", "yellow": "#e8c20c", "blue": "#1f77b4",
-              "green": "#2ca02c"}  # fmt: skip
+              "green": "#2ca02c", "amount_change": "#1f77b4", "gradual_exit": "#2ca02c",
+              "exit_proposed": "#d62728", "home_visit": "#ff7f0e"}  # fmt: skip
 
 
 def _name(code: str) -> str:
@@ -58,25 +59,28 @@ def print_monitor(console: Console, by_prefecture: Counter, fairness: Counter) -
         console.print(counts_table(t.t("table-fairness", by=by), counts, COLOURS, by))
 
 
-def chart(path: Path, warnings_by_prefecture: Counter, as_of: str) -> None:
-    """A stacked bar chart of warnings (families with an indicator) by colour and prefecture."""
+def chart(
+    path: Path, counts: Counter, categories: tuple[str, ...], title: str, as_of: str
+) -> None:
+    """A stacked bar chart of ``counts`` ((prefecture, category) → families) by prefecture:
+    warnings by colour (monitor), cases by outcome (review)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     t = texts("batch", "en")  # CJK fonts are not guaranteed where the chart is drawn
-    prefectures = sorted({k for k, _ in warnings_by_prefecture})
+    prefectures = sorted({k for k, _ in counts})
     fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(prefectures) + 2), 4.5), dpi=120)
     bottom = [0] * len(prefectures)
-    for colour in COLOURS:
-        values = [warnings_by_prefecture.get((p, colour), 0) for p in prefectures]
+    for colour in categories:
+        values = [counts.get((p, colour), 0) for p in prefectures]
         ax.bar(prefectures, values, bottom=bottom, color=COLOUR_HEX[colour], label=colour)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title(t.t("chart-title", as_of=as_of))
+    ax.set_title(t.t(title, as_of=as_of))
     ax.set_ylabel(t.t("chart-ylabel"))
     ax.set_xlabel("prefecture (region code)")
-    ax.legend(title="colour", loc="upper right")
+    ax.legend(loc="upper right")
     ax.tick_params(axis="x", rotation=60)
     fig.tight_layout()
     fig.savefig(path)

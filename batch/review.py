@@ -80,7 +80,9 @@ def county_sample(region_codes: np.ndarray, family_ids: np.ndarray, rate: float,
     return drawn
 
 
-def review(part: Partition, as_of: str, *, seed: int, sample_rate: float | None = None) -> Reviewed:
+def review(
+    part: Partition, as_of: str, *, seed: int, sample_rate: float | None = None
+) -> Reviewed:
     """Select, re-verify (one :func:`eligibility.service.simulate`) and classify.
 
     :param as_of: the review month ``"YYYY-MM"``; benefits active on its first day count.
@@ -93,7 +95,9 @@ def review(part: Partition, as_of: str, *, seed: int, sample_rate: float | None 
     now = month_number(as_of)
     b = part.benefits
     programs = list(p["reviewed_programs"])
-    active = np.isin(b["program"], programs) & (b["start_date"] <= first) & ~(b["end_date"] < first)
+    active = (
+        np.isin(b["program"], programs) & (b["start_date"] <= first) & ~(b["end_date"] < first)
+    )
     fam_pos = np.searchsorted(part.families["id"], b["family_id"])
     n_f = len(part.families["id"])
     # the program reviewed: the first of ``reviewed_programs`` the family receives

@@ -68,7 +68,8 @@ def situations(part: Partition, sel: Selection, period: str) -> list[Situation]:
                 if lo <= m and (hi < 0 or m <= hi):
                     months.setdefault(month, {})
                     months[month][kind] = months[month].get(kind, 0.0) + float(
-                        inc["monthly_amount"][r])
+                        inc["monthly_amount"][r]
+                    )
             f["records"].append(RecordRef(kind="income", member=key, fields={
                 "income_kind": inc["kind"][r], "monthly_amount": float(inc["monthly_amount"][r]),
                 "month_from": _month(lo), "month_to": _month(hi)}))  # fmt: skip
@@ -91,9 +92,15 @@ def situations(part: Partition, sel: Selection, period: str) -> list[Situation]:
         for r in by["business_registration"].get(i, []):
             b = rec["business_registration"]
             code = mask_credit_code(b["credit_code"][r])
-            f["business"].append(BusinessRegistration(
-                kind=b["kind"][r], employees=int(b["employees"][r]),
-                luxury_goods=bool(b["luxury_goods"][r]), member=key, credit_code=code))
+            f["business"].append(
+                BusinessRegistration(
+                    kind=b["kind"][r],
+                    employees=int(b["employees"][r]),
+                    luxury_goods=bool(b["luxury_goods"][r]),
+                    member=key,
+                    credit_code=code,
+                )
+            )
             f["records"].append(RecordRef(kind="business_registration", member=key, fields={
                 "credit_code": code, "business_kind": b["kind"][r],
                 "employees": int(b["employees"][r]),
@@ -101,11 +108,17 @@ def situations(part: Partition, sel: Selection, period: str) -> list[Situation]:
         for r in by["financial_asset"].get(i, []):
             amount = float(rec["financial_asset"]["amount"][r])
             f["assets"] += amount
-            f["records"].append(RecordRef(kind="financial_asset", member=key,
-                                          fields={"asset_kind": rec["financial_asset"]["kind"][r],
-                                                  "amount": amount}))
-        certificates = sorted(by["disability_certificate"].get(i, []),
-                              key=lambda r: rec["disability_certificate"]["grade"][r])
+            f["records"].append(
+                RecordRef(
+                    kind="financial_asset",
+                    member=key,
+                    fields={"asset_kind": rec["financial_asset"]["kind"][r], "amount": amount},
+                )
+            )
+        certificates = sorted(
+            by["disability_certificate"].get(i, []),
+            key=lambda r: rec["disability_certificate"]["grade"][r],
+        )
         disability = None
         for r in certificates:
             c = rec["disability_certificate"]
@@ -129,7 +142,8 @@ def situations(part: Partition, sel: Selection, period: str) -> list[Situation]:
         out.append(Situation(
             region=part.families["region_code"][position], area=part.families["area"][position],
             period=period, members=f["members"],
-            assets=Assets(residential_properties=f["res"], exempt_residential_properties=f["exempt"],
+            assets=Assets(residential_properties=f["res"],
+                          exempt_residential_properties=f["exempt"],
                           nonresidential_properties=f["nonres"], vehicles=f["vehicles"],
                           business_registrations=f["business"],
                           financial_assets=round(f["assets"], 2), records=f["records"]),

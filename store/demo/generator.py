@@ -29,8 +29,8 @@ from store.demo import rules
 from store.demo.fixtures import (
     FIXTURES,
     OFFICE_CONSENT_EXPIRES,
-    OUTREACH_TEXT_VERSION,
     OFFICE_CONSENT_GRANTED,
+    OUTREACH_TEXT_VERSION,
     FixtureFamily,
 )
 from store.demo.regions import PREFECTURES

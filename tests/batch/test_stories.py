@@ -66,8 +66,9 @@ def test_story_b_review_proposes_exit_as_a_case_and_ends_nothing(demo) -> None:
     with engine.connect() as conn:
         case = conn.execute(select(Case).where(Case.id == mine[0]["id"])).one()
         assert case.status == "open" and case.precheck_id is not None
-        report = conn.execute(select(PrecheckRecord.result)
-                              .where(PrecheckRecord.id == case.precheck_id)).scalar_one()
+        report = conn.execute(
+            select(PrecheckRecord.result).where(PrecheckRecord.id == case.precheck_id)
+        ).scalar_one()
         assert conn.execute(select(Benefit).order_by(Benefit.id)).all() == benefits_before
         assert conn.scalar(select(func.count()).select_from(Benefit)
                            .where(Benefit.end_date.is_not(None))) == 0  # fmt: skip
@@ -94,7 +95,8 @@ def test_story_a_monitor_gives_a_green_warning_and_queues_outreach(demo) -> None
     mine = [w for w in out["warnings"] if w["family_id"] == family]
     assert len(mine) == 1 and mine[0]["colour"] == "green"
     assert {"code": "kindergarten_entry", "department": "教育", "date": f"{JUNE}-01"} in [
-        {k: i[k] for k in ("code", "department", "date")} for i in mine[0]["indicators"]]
+        {k: i[k] for k in ("code", "department", "date")} for i in mine[0]["indicators"]
+    ]
     assert out["outreach_queued"] >= 1
     chat = str(fixture_by_story("A").members[0].outreach_chat)
     with engine.connect() as conn:
