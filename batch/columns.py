@@ -87,11 +87,14 @@ def _connect(url: URL):  # -> an ADBC DB-API connection
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi
 
-        return adbc_driver_sqlite.dbapi.connect(url.database or ":memory:")
+        # autocommit: no transaction held open, so readers in other workers never wait
+        return adbc_driver_sqlite.dbapi.connect(url.database or ":memory:", autocommit=True)
     import adbc_driver_postgresql.dbapi
 
     plain = url.set(drivername="postgresql")
-    return adbc_driver_postgresql.dbapi.connect(plain.render_as_string(hide_password=False))
+    return adbc_driver_postgresql.dbapi.connect(
+        plain.render_as_string(hide_password=False), autocommit=True
+    )
 
 
 def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
