@@ -81,6 +81,10 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
                       family_ids: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
     """Watch one partition: colours, warnings with their indicators, cases and outreach wanted."""
     part = Reader(url).read(prefix, family_ids)
+    if not len(part.families["id"]):  # nothing changed, or an empty region
+        return {"persons": 0, "families": 0, "colours": {}, "warnings": [], "wishes": [],
+                "green": [], "rows": part.rows, "by_prefecture": {}, "fairness": {},
+                "watermarks": part.watermarks}  # fmt: skip
     w = monitor(part, as_of, new_since=new_since)
     p = in_force("warnings", as_of)
     fam = part.families

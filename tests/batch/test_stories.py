@@ -9,6 +9,7 @@ on her linked chat; the same seed gives the same digest.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,15 @@ from sqlalchemy import func, select
 from store.crypto import vault
 from store.demo.fixtures import fixture_by_story
 from store.demo.timeline import years_for
-from store.models import BatchRun, Benefit, Case, FamilyMember, Outbound, Person
+from store.models import (
+    BatchRun,
+    Benefit,
+    Case,
+    FamilyMember,
+    Outbound,
+    Person,
+    UnemploymentRegistration,
+)
 from store.models import PrecheckResult as PrecheckRecord
 from store.session import make_sync_engine
 from tests.conftest import TEST_TODAY, migrated
@@ -107,3 +116,29 @@ def test_story_a_monitor_gives_a_green_warning_and_queues_outreach(demo) -> None
     again = json.loads(cli("monitor", "--as-of", JUNE, "--json").stdout)
     assert again["warnings"] == out["warnings"] and again["colours"] == out["colours"]
     assert again["outreach_queued"] == 0
+
+
+def test_changed_since_re_evaluates_only_the_changed_family(demo) -> None:
+    engine, cli = demo
+    first = json.loads(cli("monitor", "--as-of", JUNE, "--json").stdout)
+    family = _family_of(engine, "C")  # Mr C: unemployed since 2025, no warning this month
+    assert family not in {w["family_id"] for w in first["warnings"]}
+    person = fixture_by_story("C").members[0].id_number
+    with engine.begin() as conn:
+        pid = conn.execute(
+            select(Person.id).where(
+                Person.id_number_hash == vault().lookup_hash("id_number", person)
+            )
+        ).scalar_one()
+        conn.execute(UnemploymentRegistration.__table__.insert().values(
+            person_id=pid, registered_on=date.fromisoformat(f"{JUNE}-10")))  # fmt: skip
+    done = cli("monitor", "--as-of", JUNE, "--changed-since", "last", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["families"] == 1
+    assert [(w["family_id"], [i["code"] for i in w["indicators"]]) for w in out["warnings"]] == [
+        (family, ["unemployment_low_income"])]  # fmt: skip
+    assert out["warnings"][0]["colour"] == "orange"  # unemployment below the marginal line
+    # nothing changed since: nothing to re-evaluate
+    quiet = json.loads(cli("monitor", "--as-of", JUNE, "--changed-since", "last", "--json").stdout)
+    assert quiet["families"] == 0 and quiet["warnings"] == []
