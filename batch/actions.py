@@ -218,6 +218,28 @@ def write_cases(conn: Connection, wishes: list[CaseWish], *, actor: str, purpose
     return done
 
 
+def write_tasks(conn: Connection, tasks: list[dict[str, Any]], *, as_of: str, actor: str,
+                purpose: str) -> int:  # fmt: skip
+    """Add yellow and blue warnings to the task list (one open task per family); returns
+    how many were added. Audit rows for the members whose data a task shows."""
+    table = T["warning_task"]
+    open_now: set[int] = set()
+    for chunk in _chunks([t["family_id"] for t in tasks]):
+        open_now |= set(conn.execute(select(table.c.family_id).where(
+            table.c.family_id.in_(chunk), table.c.done_at.is_(None))).scalars())  # fmt: skip
+    now = utcnow()
+    rows = [{**t, "as_of": as_of, "created_at": now} for t in tasks
+            if t["family_id"] not in open_now]  # fmt: skip
+    for row, tid in zip(rows, reserve_ids(conn, table, len(rows)), strict=True):
+        row["id"] = tid
+    audit = _audit(conn, [r["family_id"] for r in rows], actor, purpose, now)
+    for row, aid in zip(audit, reserve_ids(conn, T["audit_log"], len(audit)), strict=True):
+        row["id"] = aid
+    write(conn, T["audit_log"], audit)
+    write(conn, table, rows)
+    return len(rows)
+
+
 def queue_outreach(conn: Connection, families: list[int], chats: dict[int, dict[str, Any]],
                    *, actor: str, purpose: str) -> int:  # fmt: skip
     """A friendly message to each family (most urgent first) whose resident opted in and

@@ -200,6 +200,9 @@ def register(app: typer.Typer) -> None:
             written = actions.write_cases(
                 conn, wishes, actor="batch:monitor", purpose="low-income monitoring", chats={}
             )
+            tasks = [t for p in parts for t in p["tasks"]]
+            actions.write_tasks(conn, tasks, as_of=month, actor="batch:monitor",
+                                purpose="low-income monitoring")  # fmt: skip
             queued = actions.queue_outreach(conn, green, chats, actor="batch:monitor",
                                             purpose="low-income monitoring")  # fmt: skip
             colours = jobs.merge_counts(parts, "colours")
@@ -237,7 +240,7 @@ def register(app: typer.Typer) -> None:
         console.print(texts("batch").t("outreach-rate", queued=queued, rate=30))
         console.print(
             f"{output['families']} families, {len(warnings)} warnings, "
-            f"{written.opened} cases opened"
+            f"{written.opened} cases opened, {len(tasks)} on the task list"
         )
 
 

@@ -56,20 +56,27 @@ def review_partition(url: str, prefix: str, as_of: str, seed: int, rate: float |
         reports = evaluate(situations(part, sel, as_of))
     by_position = dict(zip(np.sort(done.position[wanted]).tolist(), reports, strict=True))
     wishes = []
+    words: dict[tuple[str, str], tuple[str, str]] = {}
     for i in wanted:
         outcome, program = outcomes[i], str(done.program[i])
-        code = f"review_{outcome}"
+        if (outcome, program) not in words:
+            dashed = outcome.replace("_", "-")
+            words[(outcome, program)] = (
+                texts("cases").t(
+                    f"summary-review-{dashed}", program=program, months=p["gradual_exit_months"]
+                ),
+                texts("batch").t(f"review-message-{dashed}", months=p["gradual_exit_months"]),
+            )
+        summary, message = words[(outcome, program)]
         wishes.append(actions.CaseWish(
             family_id=int(done.family_ids[i]), region_code=str(done.region_codes[i]),
             kind="periodic_review", outcome=outcome, priority="normal",
-            summary=texts("cases").t(f"summary-{code.replace('_', '-')}", program=program,
-                                     months=p["gradual_exit_months"]),
+            summary=summary,
             data={"review": {"outcome": outcome, "why": WHY[done.why[i]], "program": program,
                              "paid": round(float(done.paid[i]), 2),
                              "computed": round(float(done.computed[i]), 2), "as_of": as_of}},
             report=by_position[int(done.position[i])].to_json_dict(), period=as_of,
-            message=texts("batch").t(f"review-message-{outcome.replace('_', '-')}",
-                                     months=p["gradual_exit_months"]),
+            message=message,
         ))  # fmt: skip
     return {"families": len(done.position), "recipients": done.recipients,
             "outcomes": dict(Counter(outcomes)), "by_prefecture": dict(by_prefecture),
@@ -83,7 +90,7 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
     part = Reader(url).read(prefix, family_ids)
     if not len(part.families["id"]):  # nothing changed, or an empty region
         return {"persons": 0, "families": 0, "colours": {}, "warnings": [], "wishes": [],
-                "green": [], "rows": part.rows, "by_prefecture": {}, "fairness": {},
+                "green": [], "tasks": [], "rows": part.rows, "by_prefecture": {}, "fairness": {},
                 "watermarks": part.watermarks}  # fmt: skip
     w = monitor(part, as_of, new_since=new_since)
     p = in_force("warnings", as_of)
@@ -91,7 +98,9 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
     colours = Counter(COLOURS[c] if c < NONE else "green" for c in w.colour)
     starts = np.searchsorted(w.ind_family, np.arange(len(fam["id"]) + 1))
     labels = texts("batch")
-    warnings, wishes, green = [], [], []
+    names = {code: labels.t(f"indicator-{code}") for code in p["weights"]}
+    summaries: dict[tuple[str, tuple[str, ...]], str] = {}
+    warnings, wishes, green, tasks = [], [], [], []
     for f in w.warned:
         colour = COLOURS[w.colour[f]]
         rows = range(starts[f], starts[f + 1])
@@ -104,12 +113,21 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
         if colour == "green":
             green.append(fid)
             continue
-        names = [labels.t(f"indicator-{i['code']}") for i in indicators]
-        summary = texts("cases").t("summary-warning", colour=labels.t(f"colour-{colour}"),
-                                   indicators=names)  # fmt: skip
+        if colour not in p["priorities"]:  # yellow, blue: the staff task list
+            tasks.append({"family_id": fid, "region_code": region, "colour": colour,
+                          "score": float(w.score[f]), "indicators": indicators})  # fmt: skip
+            continue
+        key = (colour, tuple(i["code"] for i in indicators))
+        if key not in summaries:
+            summaries[key] = texts("cases").t(
+                "summary-warning",
+                colour=labels.t(f"colour-{colour}"),
+                indicators=[names[c] for c in key[1]],
+            )
+        summary = summaries[key]
         wishes.append(asdict(actions.CaseWish(
             family_id=fid, region_code=region, kind="warning", outcome=colour,
-            priority=p["priorities"].get(colour, "low"), summary=summary,
+            priority=p["priorities"][colour], summary=summary,
             data={"warning": {"colour": colour, "score": float(w.score[f]),
                               "indicators": indicators, "as_of": as_of}})))  # fmt: skip
     # fairness: colours by county, the applicant's age band, a disabled member
@@ -133,7 +151,8 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
         (_prefecture(str(r)), c) for r, c in zip(fam["region_code"], colour_names, strict=True)
     )
     return {"persons": w.persons, "families": len(fam["id"]), "colours": dict(colours),
-            "warnings": warnings, "wishes": wishes, "green": green, "rows": part.rows,
+            "warnings": warnings, "wishes": wishes, "green": green, "tasks": tasks,
+            "rows": part.rows,
             "by_prefecture": dict(by_prefecture), "fairness": dict(fairness),
             "watermarks": part.watermarks}  # fmt: skip
 

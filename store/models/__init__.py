@@ -2,7 +2,7 @@
 
 from store.models.applications import Application, ApplicationEvent, PrecheckResult
 from store.models.audit import AuditLog, IdentityAttempt, SmsOutbox, Transcript
-from store.models.batch import BatchRun, OutreachOptIn
+from store.models.batch import BatchRun, OutreachOptIn, WarningTask
 from store.models.benefits import Benefit
 from store.models.cases import Case, CaseEvent, Outbound, ReportedChange
 from store.models.consent import Consent
@@ -77,4 +77,5 @@ __all__ = [
     "Transcript",
     "UnemploymentRegistration",
     "Vehicle",
+    "WarningTask",
 ]

@@ -62,3 +62,25 @@ class OutreachOptIn(Base):
     text_sha256: Mapped[str] = mapped_column(String(64))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WarningTask(Base):
+    """One yellow or blue warning on the staff task list of its region (no case is opened).
+
+    ``indicators`` lists each indicator's code, department, date and weight; ``done_at``
+    is set when a caseworker has looked at it. A family has one open task: a later run
+    updates nothing and adds none while one is open.
+    """
+
+    __tablename__ = "warning_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("batch_run.id"))
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    colour: Mapped[str] = mapped_column(String(8))
+    score: Mapped[float] = mapped_column()
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    as_of: Mapped[str] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""batch runs and outreach opt-ins
+"""batch runs, outreach opt-ins, warning tasks
 
 Revision ID: 0005
 Revises: 0004
@@ -49,9 +49,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_outreach_opt_in_person_id", "outreach_opt_in", ["person_id"])
+    op.create_table(
+        "warning_task",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("family_id", sa.Integer(), nullable=False),
+        sa.Column("region_code", sa.String(length=6), nullable=False),
+        sa.Column("colour", sa.String(length=8), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=False),
+        sa.Column("as_of", sa.String(length=7), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["run_id"], ["batch_run.id"]),
+        sa.ForeignKeyConstraint(["family_id"], ["family.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_warning_task_family_id", "warning_task", ["family_id"])
+    op.create_index("ix_warning_task_region_code", "warning_task", ["region_code"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_warning_task_region_code", table_name="warning_task")
+    op.drop_index("ix_warning_task_family_id", table_name="warning_task")
+    op.drop_table("warning_task")
     op.drop_index("ix_outreach_opt_in_person_id", table_name="outreach_opt_in")
     op.drop_table("outreach_opt_in")
     op.drop_index("ix_batch_run_job", table_name="batch_run")
