@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from staff.access import Principal
+from staff.pace import Pace
 from store.base import utcnow
 from store.models import Case, CaseEvent, Notice, Outbound
 from store.pii import mask_text
@@ -233,11 +234,14 @@ async def push_pending(
     pushers: Mapping[str, Pusher],
     *,
     case_id: int | None = None,
+    pace: Pace | None = None,
 ) -> int:
     """Push the committed, undelivered messages of channels that can push; returns how many.
 
     Call after the transaction that queued them has committed. A failed push is logged
-    (without the text) and left for the resident's next turn.
+    (without the text) and left for the resident's next turn. Rows go in id order: the
+    batch queues its outreach most urgent first. With ``pace``, each push waits its turn
+    (:class:`staff.pace.Pace`: Telegram's rate).
     """
     if not pushers:
         return 0
@@ -257,6 +261,8 @@ async def push_pending(
             delivery = await _delivery(session, row)
             await session.commit()
         try:
+            if pace is not None:
+                await pace.wait()
             await pushers[delivery.channel].push(delivery)
             sent += 1
         except Exception as e:  # a push that fails waits for the next turn

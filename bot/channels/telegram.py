@@ -63,6 +63,7 @@ from bot.middlewares.handoff import KEPT_ON_RETURN
 from jiuzhu.errors import ConfigError
 from jiuzhu.settings import Settings, deprecated_in_use
 from staff import relay
+from staff.pace import TELEGRAM_RATE, Pace
 from staff.telegram.board import Board
 from staff.telegram.group import StaffGroup
 from staff.telegram.notifier import CardNotifier
@@ -172,6 +173,7 @@ class TelegramChannel:
         self.ctx, self.bot, self.poll_seconds = ctx, bot, poll_seconds
         self.sessionmaker = ctx.workflow_data["sessionmaker"]
         self.pushers: dict[str, relay.Pusher] = {"telegram": MenuOnReturnPusher(bot, ctx.storage)}
+        self.pace = Pace(TELEGRAM_RATE)  # a batch's outreach goes out at Telegram's rate
         self.staff_chat_id = staff_chat_id
         self.front = Dispatcher(events_isolation=chat_isolation(ctx.storage))
         self.front.update.outer_middleware(self._once)
@@ -281,7 +283,9 @@ class TelegramChannel:
                 if self.notifier is not None:
                     await self.notifier.post_new()
                     await self.notifier.refresh()
-                await relay.push_pending(self.sessionmaker, self.pushers)
+                sent = await relay.push_pending(self.sessionmaker, self.pushers, pace=self.pace)
+                if sent > 1:
+                    log.info("pushed %s messages at %.1f/s", sent, self.pace.rate_seen)
             except Exception as e:  # the next round tries again
                 log.error("Telegram background round failed (%s)", type(e).__name__)
             with contextlib.suppress(TimeoutError):
