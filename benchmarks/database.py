@@ -1,6 +1,8 @@
-"""An empty, migrated database for a benchmark: a SQLite file or PostgreSQL ``jiuzhu_bench``.
+"""An empty, migrated database for a benchmark: a SQLite file or PostgreSQL ``<test db>_bench``.
 
-PostgreSQL benchmarks use their own database so they never empty the tests' ``test``.
+PostgreSQL benchmarks use their own database so they never empty the tests' database: the one
+of ``JIUZHU_TEST_POSTGRES_URL`` with ``_bench`` added (``test_bench`` by default), so engineers
+sharing the server each keep their own.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from store.crypto import configure_vault
 from store.migrate import upgrade
 from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres
 
-BENCH_DATABASE = "jiuzhu_bench"
+BENCH_DATABASE = POSTGRES_URL.rsplit("/", 1)[1] + "_bench"
 
 
 def bench_settings(backend: str, directory: Path) -> Settings:

@@ -4,7 +4,7 @@
     python -m benchmarks.demo_data --families 1500000 --backend postgres
 
 Prints families/s, rows/s and the peak RSS of the process. The PostgreSQL run creates (and
-empties) the ``jiuzhu_bench`` database on 127.0.0.1:5432, leaving ``test`` to the tests.
+empties) the ``<test db>_bench`` database on 127.0.0.1:5432, leaving ``test`` to the tests.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Run: ``.venv/bin/python -m benchmarks.precheck_db [--backend sqlite|postgres] [-
 Prepares a demo database (the story families plus 2 000 synthetic ones), gives the story
 applicants' consents, then times :func:`eligibility.precheck.run_precheck` on the four story
 families in turn and prints p50/p95 in milliseconds. PostgreSQL uses (and empties) the
-``jiuzhu_bench`` database. Nothing is asserted.
+``<test db>_bench`` database. Nothing is asserted.
 """
 
 from __future__ import annotations

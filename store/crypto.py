@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -46,6 +47,23 @@ class Vault:
         nonce = os.urandom(_NONCE)
         return nonce + self._aead.encrypt(nonce, plaintext.encode(), None)
 
+    def encrypt_many(self, plaintexts: Sequence[str | None]) -> list[bytes | None]:
+        """:meth:`encrypt` of each text (``None`` stays ``None``), for bulk loads.
+
+        The same scheme, a fresh random nonce per value: the nonces are read from the OS in one
+        call instead of one call each, which is what made a million values slow.
+        """
+        nonces = os.urandom(_NONCE * len(plaintexts))
+        encrypt = self._aead.encrypt
+        out: list[bytes | None] = []
+        for i, text in enumerate(plaintexts):
+            if text is None:
+                out.append(None)
+                continue
+            nonce = nonces[i * _NONCE : (i + 1) * _NONCE]
+            out.append(nonce + encrypt(nonce, text.encode(), None))
+        return out
+
     def decrypt(self, blob: bytes) -> str:
         """The text :meth:`encrypt` was given.
 
@@ -60,6 +78,11 @@ class Vault:
     def lookup_hash(self, kind: str, value: str) -> str:
         """64 hex characters: HMAC-SHA256 over ``kind:value``, for exact-match lookups."""
         return hmac.new(self._hmac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def lookup_hashes(self, kind: str, values: Sequence[str]) -> list[str]:
+        """:meth:`lookup_hash` of each value (OpenSSL's one-shot HMAC), for bulk loads."""
+        key, prefix = self._hmac_key, f"{kind}:"
+        return [hmac.digest(key, (prefix + v).encode(), "sha256").hex() for v in values]
 
 
 _vault: Vault | None = None
