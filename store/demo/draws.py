@@ -137,11 +137,13 @@ def _members(rng: np.random.Generator, fam: dict[str, np.ndarray]) -> dict[str, 
     head_age = age[family]
     oldest = np.maximum(0, np.minimum(head_age - 20, 30))
     n = len(family)
+    spouse_age = np.clip(head_age + rng.integers(-4, 5, size=n), 20, 95)
+    parent_age = head_age + rng.integers(24, 32, size=n)
     ages = np.select(
         [relation == 0, relation == 1, relation == 2],
-        [head_age, np.clip(head_age + rng.integers(-4, 5, size=n), 20, 95), head_age + rng.integers(24, 32, size=n)],
+        [head_age, spouse_age, parent_age],
         rng.integers(0, oldest + 1),
-    )  # fmt: skip
+    )
     head_male = fam["male"][family]
     male = np.select([relation == 0, relation == 1], [head_male, ~head_male], rng.random(n) < 0.5)
     return {"family": family, "pos": pos, "relation": relation, "age": ages, "male": male}
@@ -281,7 +283,8 @@ def _person_records(
     chunk.add("income_record", int(has_income.sum()), {
         "person_id": person[has_income], "kind": kind[has_income],
         "monthly_amount": np.where(basic, 200.0, income)[has_income],
-        "month_from": np.where(employed, _month("2024-01", years), _month("2015-01", years))[has_income],
+        "month_from": np.where(employed, _month("2024-01", years),
+                               _month("2015-01", years))[has_income],
     })  # fmt: skip
     chunk.add("social_insurance", int(insured.sum()), {
         "person_id": person[insured], "employer": "synthetic employer",
@@ -328,13 +331,14 @@ def _head_records(rng: np.random.Generator, chunk: Chunk, fam: dict, mem: dict) 
     shop = ~poor & (rng.random(count) < 0.04)
     rows = np.r_[owner, np.flatnonzero(shop)]
     order = np.argsort(rows, kind="stable")  # a family's houses, then its shop
-    exempt = ~urban[owner] & (rng.random(h) < 0.08)
+    shops = int(shop.sum())
+    exempt = np.r_[~urban[owner] & (rng.random(h) < 0.08), np.zeros(shops, bool)][order]
     chunk.add("real_estate", len(rows), {
         "person_id": head[rows][order],
-        "kind": np.r_[np.full(h, "residential"), np.full(int(shop.sum()), "nonresidential")][order],
-        "area_m2": np.r_[np.round(rng.uniform(40, 140, h), 1), np.full(int(shop.sum()), 15.0)][order],
-        "exemption": [("uninhabited_mud_brick" if e else None) for e in np.r_[exempt, np.zeros(int(shop.sum()), bool)][order].tolist()],
-        "rented_out": np.r_[(nth > 0) & (rng.random(h) < 0.5), np.zeros(int(shop.sum()), bool)][order],
+        "kind": np.r_[np.full(h, "residential"), np.full(shops, "nonresidential")][order],
+        "area_m2": np.r_[np.round(rng.uniform(40, 140, h), 1), np.full(shops, 15.0)][order],
+        "exemption": [("uninhabited_mud_brick" if e else None) for e in exempt.tolist()],
+        "rented_out": np.r_[(nth > 0) & (rng.random(h) < 0.5), np.zeros(shops, bool)][order],
     })  # fmt: skip
     car = rng.random(count) < np.where(poor, 0.03, np.where(urban, 0.45, 0.2))
     car_kind = _CAR_KINDS[rng.integers(len(_CAR_KINDS), size=count)]
@@ -380,17 +384,19 @@ def _benefits(chunk: Chunk, fam: dict, mem: dict, years: int) -> None:
     # (applies, family index, sort key, program, department, amount); keys put the family's
     # rows before its members' and each member's in this order
     person = np.arange(len(f))
+    every = np.arange(len(size))
     rows = [
-        (dibao, np.arange(len(size)), head * 16, "dibao", "民政",
-         np.round((standard - per_capita) * size, 2), None),
-        (dibao, np.arange(len(size)), head * 16 + 1, "medical_insurance_subsidy", "医保", 33.5, None),
-        (marginal, np.arange(len(size)), head * 16 + 2, "low_income_marginal", "民政", 0.0, None),
+        (dibao, every, head * 16, "dibao", "民政", np.round((standard - per_capita) * size, 2),
+         None),
+        (dibao, every, head * 16 + 1, "medical_insurance_subsidy", "医保", 33.5, None),
+        (marginal, every, head * 16 + 2, "low_income_marginal", "民政", 0.0, None),
         ((grade == 1) | (grade == 2), f, person * 16 + 8, "disability_care_subsidy", "残联",
          paid["care_subsidy"], person),
-        ((grade > 0) & (dibao | marginal)[f], f, person * 16 + 9, "disability_living_subsidy", "残联",
-         paid["living_subsidy"], person),
+        ((grade > 0) & (dibao | marginal)[f], f, person * 16 + 9, "disability_living_subsidy",
+         "残联", paid["living_subsidy"], person),
         (age >= 80, f, person * 16 + 10, "elderly_allowance", "民政", 100.0, person),
-        (dibao[f] & mem["school"], f, person * 16 + 11, "education_assistance", "教育", 200.0, person),
+        (dibao[f] & mem["school"], f, person * 16 + 11, "education_assistance", "教育", 200.0,
+         person),
         (mem["basic"], f, person * 16 + 12, "resident_basic_pension", "人社", 200.0, person),
     ]  # fmt: skip
     parts: dict[str, list[np.ndarray]] = {

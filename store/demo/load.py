@@ -73,7 +73,8 @@ def _postgres(conn: Connection, tables: list[str]) -> Iterator[None]:
     indexes = conn.execute(text(
         "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = ANY(:tables) "
         "AND i.schemaname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-        "WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass) "
+        "WHERE c.conindid = "
+        "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass) "
         "ORDER BY i.indexname"
     ), params).all()  # fmt: skip
     for table, name, _, _ in constraints:  # foreign keys ('f') before unique ('u')
