@@ -3,8 +3,9 @@
     python -m benchmarks.demo_data --families 1500000 --backend sqlite
     python -m benchmarks.demo_data --families 1500000 --backend postgres
 
-Prints families/s, rows/s, the peak RSS of the process and of its largest worker. The PostgreSQL run creates (and
-empties) the ``<test db>_bench`` database on 127.0.0.1:5432, leaving ``test`` to the tests.
+Prints families/s, rows/s, the peak RSS of the process and of its largest worker. The
+PostgreSQL run creates (and empties) the ``<test db>_bench`` database on 127.0.0.1:5432,
+leaving the tests' database alone.
 """
 
 from __future__ import annotations
