@@ -5,14 +5,15 @@
 
 Builds the demo database once per (backend, families, seed, day) and keeps it outside the
 repo (``--cache``, default ``~/.cache/jiuzhu-bench``: a SQLite file, or a PostgreSQL database
-``<test db>_bench_f<families>_s<seed>`` with a marker file there); ``--rebuild`` builds it
-again. Then runs ``review --as-of … --json`` and ``monitor --as-of … --json`` as subprocesses,
-in one process and with ``--workers 2``, and prints for each step its wall time, the peak RSS
-of its process tree (sampled every 0.1 s, Dask workers included), the department rows read
-per second and what the JSON said (families, outcomes, colours). The slowest step runs once
-more under ``py-spy`` (all processes of the tree), whose busiest functions are printed.
-``--out FILE.json`` keeps every figure. Nothing is asserted; see MEASUREMENTS-style notes in
-the report. A step that fails (a command not there yet) is reported and skipped.
+``<test db>_bench_f<families>_s<seed>`` with a marker file there; migrated to the head before
+use); ``--rebuild`` builds it again. Then runs ``review --as-of … --json`` and
+``monitor --as-of … --json`` as subprocesses, in one process and with ``--workers 2``, and
+prints for each step its wall time, the peak RSS of its process tree (sampled every 0.1 s,
+Dask workers included), the department rows read per second and what the JSON said
+(families, outcomes, colours). The slowest step runs once more under ``py-spy`` (all
+processes of the tree), whose busiest functions are printed. ``--out FILE.json`` keeps every
+figure. Nothing is asserted. A step that fails (a command not there yet) is reported and
+skipped.
 """
 
 from __future__ import annotations
@@ -213,6 +214,10 @@ def main() -> None:
             steps.append(built)
             _print(built)
         url, _ = database(backend, args.families, args.seed, args.cache)
+        # a cached database follows the migrations added since it was built
+        upgrade = [*JIUZHU, "db", "upgrade"]
+        subprocess.run(upgrade, env=env | {"JIUZHU_DATABASE_URL": url}, check=True,
+                       capture_output=True)  # fmt: skip
         rows = _count_rows(url)["department_rows"]
         for command in ("review", "monitor"):
             for workers in args.workers.split(","):
