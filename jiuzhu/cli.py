@@ -25,6 +25,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Each package owns its commands; imported here so `jiuzhu --help` lists them all.
+    from batch.cli import register as register_batch
     from bot.cli import register as register_bot
     from eligibility.cli import register as register_eligibility
     from nlu.cli import register as register_nlu
@@ -33,7 +34,7 @@ def _register() -> None:
     from store.cli import register as register_store
 
     registers = (register_store, register_eligibility, register_nlu, register_bot, register_staff,
-                 register_sms)  # fmt: skip
+                 register_sms, register_batch)  # fmt: skip
     for register in registers:
         register(app)
 

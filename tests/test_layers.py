@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "staff": {"bot"},
+    "batch": {"bot"},
     "eligibility": {"bot", "staff"},
     "store": {"bot", "staff", "eligibility", "nlu", "sms"},
     "sms": {"bot", "staff", "eligibility", "nlu"},

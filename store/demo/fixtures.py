@@ -31,6 +31,12 @@ class FixtureMember:
     relation: str
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     office_consent: bool = False
+    outreach_chat: int | None = None
+    """A Telegram chat id on which this person opted in to proactive messages (政策找人)."""
+
+
+OUTREACH_TEXT_VERSION = "outreach-2026-12"
+"""The version of the outreach opt-in words the fixtures agreed to."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ FIXTURES: tuple[FixtureFamily, ...] = (
                 "覃秀梅", "44182519900305902X", "13800441825", "applicant",
                 {"disability": [{"category": "intellectual", "grade": 2, "issued_on": date(2015, 5, 4)}],
                  "financial_asset": [_deposit(6000)]},
+                outreach_chat=4418250001,
             ),
             FixtureMember(
                 "韦志强", "441825198708149119", "13900441825", "spouse",

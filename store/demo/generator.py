@@ -36,6 +36,7 @@ from store.demo.fixtures import (
     FIXTURES,
     OFFICE_CONSENT_EXPIRES,
     OFFICE_CONSENT_GRANTED,
+    OUTREACH_TEXT_VERSION,
     FixtureFamily,
 )
 from store.demo.load import bulk_load
@@ -50,7 +51,7 @@ TABLE_ORDER = (
     "family", "person", "family_member", "consent", "household_registration", "income_record",
     "social_insurance", "real_estate", "vehicle", "business_registration", "financial_asset",
     "provident_fund", "disability_certificate", "school_enrolment", "medical_expense",
-    "death_record", "unemployment_registration", "benefit",
+    "death_record", "unemployment_registration", "benefit", "outreach_opt_in",
 )  # fmt: skip
 
 
@@ -230,6 +231,15 @@ def _write_fixture(
                 "granted_by": "self",
                 "granted_at": datetime.combine(OFFICE_CONSENT_GRANTED, datetime.min.time(), UTC),
                 "expires_at": datetime.combine(OFFICE_CONSENT_EXPIRES, datetime.min.time(), UTC),
+            })  # fmt: skip
+        if member.outreach_chat is not None:
+            chat = str(member.outreach_chat)
+            writer.add("outreach_opt_in", {
+                "id": ids.take("outreach_opt_in"), "person_id": person["id"], "channel": "telegram",
+                "address": chat, "sender_hash": vault().lookup_hash("sender", chat),
+                "locale": "zh_CN", "text_version": OUTREACH_TEXT_VERSION,
+                "text_sha256": hashlib.sha256(OUTREACH_TEXT_VERSION.encode()).hexdigest(),
+                "granted_at": datetime.combine(OFFICE_CONSENT_GRANTED, datetime.min.time(), UTC),
             })  # fmt: skip
     for benefit in fixture.benefits:
         member = benefit["member"]

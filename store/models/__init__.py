@@ -2,6 +2,7 @@
 
 from store.models.applications import Application, ApplicationEvent, PrecheckResult
 from store.models.audit import AuditLog, IdentityAttempt, SmsOutbox, Transcript
+from store.models.batch import BatchRun, OutreachOptIn
 from store.models.benefits import Benefit
 from store.models.cases import Case, CaseEvent, Outbound, ReportedChange
 from store.models.consent import Consent
@@ -39,6 +40,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "AuditLog",
+    "BatchRun",
     "Benefit",
     "BenefitDecision",
     "BusinessRegistration",
@@ -59,6 +61,7 @@ __all__ = [
     "MedicalExpense",
     "Notice",
     "Outbound",
+    "OutreachOptIn",
     "Person",
     "PrecheckResult",
     "ProvidentFund",
