@@ -197,7 +197,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--day", default="2026-12-01", help="demo data reads as of this day")
-    parser.add_argument("--as-of", default="2026-06", help="review/monitor --as-of")
+    parser.add_argument("--review-as-of", default="2026-06", help="review's --as-of")
+    # September: the school year (story A's kindergarten) and the synthetic medical spending
+    parser.add_argument("--monitor-as-of", default="2026-09", help="monitor's --as-of")
     parser.add_argument("--workers", default="1,2", help="comma-separated --workers values")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
@@ -221,7 +223,8 @@ def main() -> None:
         rows = _count_rows(url)["department_rows"]
         for command in ("review", "monitor"):
             for workers in args.workers.split(","):
-                argv = [*JIUZHU, command, "--as-of", args.as_of, "--json"]
+                as_of = args.review_as_of if command == "review" else args.monitor_as_of
+                argv = [*JIUZHU, command, "--as-of", as_of, "--json"]
                 if workers != "1":
                     argv += ["--workers", workers]
                 name = f"{command} --workers {workers}"
