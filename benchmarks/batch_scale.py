@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,12 +49,14 @@ CACHE = Path.home() / ".cache" / "jiuzhu-bench"
 
 @dataclass
 class Step:
-    """One measured subprocess: wall seconds, peak RSS of its tree (MiB), what it printed."""
+    """One measured subprocess: wall seconds, CPU seconds and peak RSS (MiB) of its process
+    tree (CPU is the figure to compare on a shared machine), what it printed."""
 
     name: str
     backend: str
     command: list[str]
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     peak_rss_mib: float = 0.0
     returncode: int = 0
     rows_per_s: float = 0.0
@@ -64,10 +67,12 @@ class Step:
 def measure(step: Step, env: dict[str, str], rows: int) -> Step:
     """Run ``step.command``; fill in its time, its tree's peak RSS and the JSON it printed."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        before = _children_cpu()
         started = time.perf_counter()
         proc = subprocess.Popen(step.command, stdout=out, stderr=err, env=env)
         step.peak_rss_mib = _peak_rss(proc) / 2**20
         step.seconds = time.perf_counter() - started
+        step.cpu_seconds = _children_cpu() - before
         step.returncode = proc.returncode
         out.seek(0)
         err.seek(0)
@@ -78,6 +83,12 @@ def measure(step: Step, env: dict[str, str], rows: int) -> Step:
         return step
     step.summary = _summary(printed)
     return step
+
+
+def _children_cpu() -> float:
+    """User + system seconds of every ended child and its descendants so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _peak_rss(proc: subprocess.Popen[bytes]) -> int:
@@ -266,7 +277,8 @@ def _scratch(backend: str, args: argparse.Namespace) -> str:
 
 
 def _print(step: Step) -> None:
-    head = f"{step.backend:8} {step.name:20} {step.seconds:8.1f} s  {step.peak_rss_mib:7.0f} MiB"
+    head = (f"{step.backend:8} {step.name:20} {step.seconds:8.1f} s  {step.cpu_seconds:8.1f} s CPU"
+            f"  {step.peak_rss_mib:7.0f} MiB")  # fmt: skip
     if step.returncode:
         print(f"{head}  failed ({step.returncode}): {step.error}")
         return
