@@ -3,8 +3,9 @@
     python -m benchmarks.demo_data --families 1500000 --backend sqlite
     python -m benchmarks.demo_data --families 1500000 --backend postgres
 
-Prints families/s, rows/s and the peak RSS of the process. The PostgreSQL run creates (and
-empties) the ``jiuzhu_bench`` database on 127.0.0.1:5432, leaving ``test`` to the tests.
+Prints families/s, rows/s, the peak RSS of the process and of its largest worker. The
+PostgreSQL run creates (and empties) the ``<test db>_bench`` database on 127.0.0.1:5432,
+leaving the tests' database alone.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ def main() -> None:
         seconds = time.perf_counter() - started
         size = Path(tmp, "bench.db").stat().st_size if args.backend == "sqlite" else None
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"backend={args.backend} families={stats.families} persons={stats.persons} "
         f"rows={stats.rows} seconds={seconds:.1f} families_per_s={stats.families / seconds:,.0f} "
-        f"rows_per_s={stats.rows / seconds:,.0f} peak_rss_mib={peak_mib:.0f}"
+        f"rows_per_s={stats.rows / seconds:,.0f} peak_rss_mib={peak_mib:.0f} "
+        f"worker_peak_rss_mib={worker_mib:.0f}"
         + (f" sqlite_file_mib={size / 2**20:.0f}" if size else "")
     )
 

@@ -11,7 +11,7 @@ then, in one run:
   so the lock's share of a turn is their ratio;
 - **queue**: a county caseworker's open-case list (jurisdiction filter, clocks), p50 ms.
 
-PostgreSQL uses (and empties) the ``jiuzhu_bench`` database. Nothing is asserted.
+PostgreSQL uses (and empties) the ``<test db>_bench`` database. Nothing is asserted.
 """
 
 from __future__ import annotations

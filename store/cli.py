@@ -42,6 +42,9 @@ def demo_data(
     as_of: str = typer.Option(
         "", "--as-of", help="The day the data reads as current, YYYY-MM-DD (default: today)."
     ),
+    workers: int = typer.Option(
+        -1, help="Processes drawing families while one writes (default: one per CPU; 0: none)."
+    ),
 ) -> None:
     """Fill an empty database with deterministic synthetic department data."""
     today = _day(as_of) if as_of else None
@@ -74,6 +77,7 @@ def demo_data(
             stats = generate(
                 conn, families=families, seed=seed, today=today,
                 on_chunk=lambda n: progress.advance(task, n),
+                workers=None if workers < 0 else workers,
             )  # fmt: skip
         seconds = time.perf_counter() - started
     typer.echo(

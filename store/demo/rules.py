@@ -11,7 +11,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from openfisca_core.parameters import ParameterNode
+from openfisca_core.parameters import ParameterNode, ParameterNodeAtInstant
 
 PARAMETERS = Path(__file__).resolve().parents[2] / "eligibility" / "parameters"
 
@@ -22,10 +22,15 @@ def _parameters() -> ParameterNode:
 
 
 @cache
+def _at(day: date) -> ParameterNodeAtInstant:
+    return _parameters()(day.isoformat())
+
+
+@cache
 def figures(day: date) -> dict[str, float]:
     """``marginal_multiple`` (× standard), ``care_subsidy`` and ``living_subsidy``
     (yuan/person/month) in force on ``day``."""
-    p = _parameters()(day.isoformat())
+    p = _at(day)
     return {
         "marginal_multiple": float(p.marginal.income_multiple),
         "care_subsidy": float(p.disability.care_subsidy),
@@ -35,10 +40,10 @@ def figures(day: date) -> dict[str, float]:
 
 def tier(prefecture: str, day: date) -> int:
     """The standard tier (1–4) of a 4-digit prefecture code (parameters/dibao/standard)."""
-    return int(_parameters()(day.isoformat()).dibao.standard.prefecture_tier[f"p{prefecture}"])
+    return int(_at(day).dibao.standard.prefecture_tier[f"p{prefecture}"])
 
 
 def tier_floor(tier_number: int, area: str, day: date) -> float:
     """The provincial floor of ``tier_number`` for ``area`` (``urban``/``rural``), yuan."""
-    floor = _parameters()(day.isoformat()).dibao.standard.tier_floor[f"tier_{tier_number}"]
+    floor = _at(day).dibao.standard.tier_floor[f"tier_{tier_number}"]
     return float(floor[area])

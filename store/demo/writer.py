@@ -3,15 +3,18 @@
 Rows are dicts with explicit primary keys, so the writer never asks the database for ids
 (PostgreSQL sequences are moved past them at the end). Values go through each column type's
 own bind processor, so encrypted columns are encrypted and dates stored as SQLAlchemy reads
-them back.
+them back. Columns (:meth:`BulkWriter.add_columns`) come prepared instead
+(:mod:`store.demo.draws`), one type conversion per column rather than per value.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Table, text
 
 
@@ -61,6 +64,24 @@ class BulkWriter:
                 value = process(value)
             values.append(value)
         self.rows[table].append(tuple(values))
+
+    def add_columns(self, table: str, rows: int, columns: dict[str, Any]) -> None:
+        """Queue ``rows`` rows given as columns: a numpy array or a list holds each row's value
+        as the database takes it (ciphertext, ISO date text); any other value is every row's
+        and goes through the column's bind processor once. Missing columns take their scalar
+        default, else NULL."""
+        values = []
+        for name, default, process in self.specs[table]:
+            value = columns.get(name, default)
+            if isinstance(value, np.ndarray):
+                # SQLite stores booleans as 0/1 (SQLAlchemy's Boolean), PostgreSQL takes bools
+                if value.dtype == bool and not self.postgres:
+                    value = value.astype(np.int8)
+                value = value.tolist()
+            elif not isinstance(value, list):
+                value = repeat(process(value) if value is not None and process else value, rows)
+            values.append(value)
+        self.rows[table].extend(zip(*values, strict=True))
 
     def flush(self) -> None:
         """Write every queued row, parents before children."""
