@@ -71,3 +71,11 @@ class LanguageCb(CallbackData, prefix="lang"):
     """The language to read (a :data:`templates.LOCALES` value): payload ``lang:en``."""
 
     locale: str
+
+
+class PolicyCb(CallbackData, prefix="policy"):
+    """A policy answer's next question: ``topic`` (:data:`eligibility.answers.TOPICS`) of
+    ``program`` (:data:`eligibility.result.PROGRAMS`): payload ``policy:process:tekun``."""
+
+    topic: str
+    program: str

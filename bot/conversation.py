@@ -12,7 +12,7 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``misunderstood``               consecutive messages not understood (2 → offer a person)
 ``precheck_id``                 the last pre-check shown
 ``last_answer``                 ``"policy"`` right after a policy answer, so "佛山呢" follows it
-``faq_shown``                   the policy FAQ was shown once already
+``faq_shown``                   the policy FAQs (text keys) shown once already
 ``locale``                      the language the resident reads (:mod:`bot.locale`); kept
                                 by ``/start``, ``/cancel``, ``/logout`` and a handoff's return
 

@@ -94,6 +94,7 @@ def get_routers(extra: Sequence[Router] = ()) -> list[Router]:
         change.make_router(),
         precheck.make_router(),
         benefits.make_router(),
+        policy.make_router(),
         handoff.make_router(),
         menu.make_router(),
         understand.make_router(),

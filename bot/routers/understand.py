@@ -16,7 +16,7 @@ from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.locale import asked_for, clear_keeping_locale
 from nlu import FALLBACK_INTENT, ParseResult
-from nlu.lexicons import report_phrases
+from nlu.lexicons import policy_topic, report_phrases
 from staff.cases import describe, open_for_resident
 
 INTENT_JOURNEYS = {
@@ -74,14 +74,16 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         )
         return
     await turn.state.update_data(misunderstood=0)
-    if intent in INTENT_JOURNEYS:
+    topic = policy_topic(parsed.text)
+    if intent in INTENT_JOURNEYS and not (intent == "check_benefits" and topic == "review"):
         if intent == "report_change":
             await turn.state.update_data(
                 life_event=parsed.entity("life_event"), change_note=parsed.text
             )
         await turn.go(INTENT_JOURNEYS[intent])
-    elif intent == "ask_policy":
-        await turn.go("policy", region=region)
+    elif intent == "ask_policy" or (intent == "check_benefits" and topic == "review"):
+        # "我家的低保是不是要停了？" asks about reviews, not for the list of benefits
+        await turn.go("policy", region=region, program=parsed.entity("program"), topic=topic)
     elif intent in ("ask_human", "complain"):
         await turn.go("handoff", kind="complaint" if intent == "complain" else "handoff")
     elif intent == "goodbye":
