@@ -9,6 +9,9 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``pending_person_id``, ``pending_person_hash``, ``code_expires``   a code asked for; the
                                 person is None when the ID number is not on file
 ``want_consent``                sign-in must record a consent (pre-check)
+``declined``                    the journey whose authorization was refused (agreeing later
+                                shows it again)
+``case_notes``                  facts told before sign-in (masked), for the caseworker
 ``misunderstood``               consecutive messages not understood (2 → offer a person)
 ``precheck_id``                 the last pre-check shown
 ``last_answer``                 ``"policy"`` right after a policy answer, so "佛山呢" follows it

@@ -29,6 +29,7 @@ from bot.keyboards.menu import main_menu
 from bot.keyboards.signin import contact_keyboard, signin_buttons
 from bot.states import Identity
 from nlu.codes import code_in
+from staff.changes import keep_notes
 from store.base import utcnow
 from store.consent import CONSENT_VERSION, consent_text
 from store.identity import (
@@ -236,6 +237,9 @@ async def identified(turn: Turn, person: Any) -> None:
         consented=bool(data.get("consented")) or agreed, consent_agreed=False,
         pending_person_id=None, pending_person_hash=None, code_expires=None, after=None,
     )  # fmt: skip
+    if data.get("case_notes"):  # facts told before sign-in go to the family's caseworker
+        await keep_notes(turn.session, await turn.resident(), data["case_notes"])
+        await turn.state.update_data(case_notes=None)
     await turn.reply("signin-done", reply_markup=NoKeyboard())
     await turn.journeys.resume(turn, after)
 

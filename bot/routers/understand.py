@@ -74,6 +74,10 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         )
         return
     await turn.state.update_data(misunderstood=0)
+    declined = (await turn.data()).get("declined")
+    if declined and intent in ("affirm", "give_consent"):
+        await turn.go(declined)  # "我想了想，还是同意吧" after refusing: the authorization again
+        return
     topic = policy_topic(parsed.text)
     if intent in INTENT_JOURNEYS and not (intent == "check_benefits" and topic == "review"):
         if intent == "report_change":
