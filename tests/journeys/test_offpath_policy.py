@@ -174,6 +174,15 @@ async def test_agreeing_after_refusing_leads_to_the_consent(rest: Rest) -> None:
     assert "身份证" in await rest.press("同意授权")
 
 
+async def test_taking_back_an_agreement_before_the_id_number(rest: Rest) -> None:
+    await rest.say("/start")
+    await rest.press("申请/测算")
+    assert "身份证" in await rest.press("同意授权")
+    taken_back = await rest.say("我不同意了")
+    assert "不会查询任何信息" in taken_back and "申请/测算" in rest.titles
+    assert "授权书" in await rest.say("还是同意吧")
+
+
 async def test_a_valid_consent_on_record_is_not_asked_again(rest: Rest) -> None:
     await rest.say("/start")
     await rest.press("申请/测算")
