@@ -98,3 +98,13 @@ class NamedCb(CallbackData, prefix="named"):
     ``not`` (someone else's)."""
 
     action: str
+
+    action: str
+
+
+class PolicyCb(CallbackData, prefix="policy"):
+    """A policy answer's next question: ``topic`` (:data:`eligibility.answers.TOPICS`) of
+    ``program`` (:data:`eligibility.result.PROGRAMS`): payload ``policy:process:tekun``."""
+
+    topic: str
+    program: str

@@ -16,6 +16,9 @@ FSM data keys (kept in the FSM storage, so Redis shares them between workers):
 ``faq_shown``                   the policy FAQ was shown once already
 ``said`` / ``said_differences``   facts typed with a request (household size, place) and how
                                 they differ from the register (:mod:`eligibility.stated`)
+``declined``                    the journey whose authorization was refused (agreeing later
+                                shows it again)
+``case_notes``                  facts told before sign-in (masked), for the caseworker
 ``locale``                      the language the resident reads (:mod:`bot.locale`); kept
                                 by ``/start``, ``/cancel``, ``/logout`` and a handoff's return
 

@@ -88,3 +88,21 @@ def language_requests() -> dict[str, re.Pattern[str]]:
         kind: re.compile("|".join(map(str, alternatives)), re.IGNORECASE)
         for kind, alternatives in load()["language_requests"].items()
     }
+
+
+@cache
+def _policy_topics() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (topic, re.compile("|".join(map(re.escape, map(str, words))), re.IGNORECASE))
+        for topic, words in load()["policy_topics"].items()
+    )
+
+
+def policy_topic(text: str | None) -> str | None:
+    """What a policy question asks (``review``, ``materials``, ``process``, ``conditions``,
+    ``amounts``: :data:`eligibility.answers.TOPICS`), the first in ``policy_topics``' order
+    with a word in ``text``; None when no word matches."""
+    for topic, words in _policy_topics():
+        if words.search(text or ""):
+            return topic
+    return None

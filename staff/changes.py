@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from staff.cases import Resident, describe, open_for_resident
+from staff.cases import Resident, add_event, describe, open_for_resident
 from store.models import Case, ReportedChange
 from store.models.cases import LIFE_EVENTS
 from store.pii import mask_text
@@ -42,4 +42,23 @@ async def report_change(
         summary=describe("change", locale=resident.locale, event=texts("bot", resident.locale).t(
             f"event-{event.replace('_', '-')}")),
     )
+    return case
+
+
+async def keep_notes(session: AsyncSession, resident: Resident, notes: list[str]) -> Case:
+    """Facts the resident told while a flow waited ("第二套房是我爸留下的祖屋"): a note each
+    (masked, encrypted) on the family's change case, where the caseworker sees them.
+
+    :param resident: a known resident (``person_id`` and ``family_id`` set).
+    :raises ValueError: a resident not signed in.
+    """
+    if resident.person_id is None or resident.family_id is None:
+        msg = "notes are kept for a signed-in resident"
+        raise ValueError(msg)
+    case, _ = await open_for_resident(
+        session, resident, kind="report_change",
+        summary=describe("facts", locale=resident.locale),
+    )  # fmt: skip
+    for note in notes:
+        await add_event(session, case, "note", "resident", text=note[:NOTE_LIMIT])
     return case

@@ -73,3 +73,20 @@ async def happiness_list(session: AsyncSession, family: Family, on: date) -> Hap
         )
     total = round(sum(line.monthly_amount for g in groups.values() for line in g.lines), 2)
     return HappinessList(family.id, on, list(groups.values()), total)
+
+
+async def next_reviews(session: AsyncSession, family_id: int, on: date) -> dict[str, date | None]:
+    """Program → the next review date of each benefit the family or a member receives on
+    ``on`` (None when none is set); the earliest when a program is paid to several members."""
+    rows = await session.execute(
+        select(Benefit.program, Benefit.next_review).where(
+            Benefit.family_id == family_id,
+            Benefit.start_date <= on,
+            or_(Benefit.end_date.is_(None), Benefit.end_date >= on),
+        )
+    )
+    reviews: dict[str, date | None] = {}
+    for program, review in rows:
+        kept = reviews.get(program)
+        reviews[program] = min(d for d in (kept, review) if d) if (kept or review) else None
+    return reviews

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.base import utcnow
-from store.models import Consent, Family, Person
+from store.models import Consent, Family, IdentityAttempt, Person
 from store.models.consent import covers
 from templates import Texts
 
@@ -188,3 +188,33 @@ async def revoke_with_wards(
 async def consented_members(session: AsyncSession, family: Family) -> set[int]:
     """Person ids of ``family``'s members (loaded) with a consent valid now."""
     return set(await valid_consents(session, [m.person_id for m in family.members]))
+
+
+async def consent_on_record(session: AsyncSession, person_id: int) -> Consent | None:
+    """``person_id``'s consent valid now and given to the current text
+    (:data:`CONSENT_VERSION`), or None: such a consent is not asked for again; a changed
+    text is."""
+    consent_id = (await valid_consents(session, [person_id])).get(person_id)
+    consent = await session.get(Consent, consent_id) if consent_id is not None else None
+    return consent if consent is not None and consent.text_version == CONSENT_VERSION else None
+
+
+async def sender_consent_on_record(session: AsyncSession, sender_hash: str) -> bool:
+    """True when the person who last proved their identity from this sender (a right code)
+    has a consent on record (:func:`consent_on_record`): a new conversation of theirs need
+    not show the authorization before the ID number (who it is is proven again first)."""
+    person_hash = await session.scalar(
+        select(IdentityAttempt.person_hash)
+        .where(
+            IdentityAttempt.sender_hash == sender_hash,
+            IdentityAttempt.succeeded.is_(True),
+            IdentityAttempt.method == "code",
+            IdentityAttempt.person_hash.is_not(None),
+        )
+        .order_by(IdentityAttempt.at.desc(), IdentityAttempt.id.desc())
+        .limit(1)
+    )
+    if person_hash is None:
+        return False
+    person_id = await session.scalar(select(Person.id).where(Person.id_number_hash == person_hash))
+    return person_id is not None and await consent_on_record(session, person_id) is not None

@@ -103,6 +103,7 @@ def get_routers(extra: Sequence[Router] = ()) -> list[Router]:
         for_other.make_router(),
         precheck.make_router(),
         benefits.make_router(),
+        policy.make_router(),
         handoff.make_router(),
         deletion.make_router(),
         menu.make_router(),

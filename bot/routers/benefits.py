@@ -16,10 +16,12 @@ from bot.callbacks import BenefitsCb, MenuAction, MenuCb
 from bot.conversation import Turn, today
 from bot.documents import document_file
 from bot.keyboards.inline import inline
+from bot.keyboards.menu import main_menu
 from eligibility import explain
 from eligibility.people import relation_text, relations_from
 from eligibility.precheck import load_family
 from eligibility.regions import region_name
+from store.applications import open_applications
 from store.benefits import HappinessList, happiness_list
 from store.pii import mask_name
 from store.prechecks import latest_precheck, still_possible
@@ -50,10 +52,11 @@ async def _context(turn: Turn, family: Any, hl: HappinessList, viewer_id: int) -
             ],
         })  # fmt: skip
     latest = await latest_precheck(turn.session, family.id)
+    applied = await open_applications(turn.session, family.id)  # applied for: not suggested
     suggestions = [
         {"program": explain.program_name(code, turn.locale),
          "status": explain.status_text(status, turn.locale)}
-        for code, status in still_possible(latest, hl.programs)
+        for code, status in still_possible(latest, hl.programs | set(applied))
     ]  # fmt: skip
     return {
         "groups": groups,
@@ -94,7 +97,8 @@ async def document_pressed(callback: CallbackQuery, turn: Turn) -> None:
     html = render_document("happiness_list", turn.locale, **context)
     stem = turn.l10n.t("benefits-document-filename", on=f"{today():%Y%m%d}")
     document = await document_file(html, stem, pdf=turn.on_telegram)
-    await turn.message.answer_document(document, caption=turn.l10n.t("benefits-document-caption"))
+    caption, menu = turn.l10n.t("benefits-document-caption"), main_menu(turn.l10n)
+    await turn.message.answer_document(document, caption=caption, reply_markup=menu)
 
 
 def make_router() -> Router:

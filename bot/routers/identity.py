@@ -29,6 +29,8 @@ from bot.keyboards.menu import main_menu
 from bot.keyboards.signin import contact_keyboard, signin_buttons
 from bot.states import Identity
 from nlu.codes import code_in
+from nlu.consent_answer import consent_answer
+from staff.changes import keep_notes
 from store.base import utcnow
 from store.consent import CONSENT_VERSION, consent_text
 from store.identity import (
@@ -92,7 +94,15 @@ async def id_number_given(message: Message, turn: Turn) -> None:
 
 
 async def _no_number(turn: Turn, text: str) -> None:
-    # Words instead of a number: a person asking for help is helped; anything else re-asks.
+    # Words instead of a number: a person asking for help is helped, one taking back the
+    # consent just agreed to ("我还是不同意了") is not asked further; anything else re-asks.
+    data = await turn.data()
+    if data.get("consent_agreed") and consent_answer(text) == "decline":
+        await turn.state.set_state(None)
+        await turn.state.update_data(consent_agreed=False, want_consent=False, after=None,
+                                     declined=data.get("after"))  # fmt: skip
+        await turn.reply("signin-declined", reply_markup=main_menu(turn.l10n))
+        return
     parsed = await turn.nlu.parse(text)  # type: ignore[union-attr]
     if parsed.intent_name in ("ask_human", "complain"):
         kind = "complaint" if parsed.intent_name == "complain" else "handoff"
@@ -236,6 +246,9 @@ async def identified(turn: Turn, person: Any) -> None:
         consented=bool(data.get("consented")) or agreed, consent_agreed=False,
         pending_person_id=None, pending_person_hash=None, code_expires=None, after=None,
     )  # fmt: skip
+    if data.get("case_notes"):  # facts told before sign-in go to the family's caseworker
+        await keep_notes(turn.session, await turn.resident(), data["case_notes"])
+        await turn.state.update_data(case_notes=None)
     await turn.reply("signin-done", reply_markup=NoKeyboard())
     await turn.journeys.resume(turn, after)
 

@@ -20,6 +20,7 @@ from bot.documents import document_file
 from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from eligibility import explain
+from eligibility.answers import rule_figures
 from eligibility.documents import render_verification_report
 from eligibility.people import member_names, members_without, registered_applicant, relation_text
 from eligibility.precheck import load_family, run_precheck
@@ -145,28 +146,43 @@ async def apply_pressed(callback: CallbackQuery, callback_data: PrecheckCb, turn
     pending = await open_applications(turn.session, family.id)
     have = await receiving(turn, family)
     statuses = {code: program.status for code, program in result.programs.items()}
-    candidates = programs_to_apply(statuses, have, pending, only=callback_data.program or None)
-    if not candidates:
+    candidates = programs_to_apply(statuses, have, pending)
+    chosen = [c for c in candidates if c == callback_data.program]
+    if not candidates or (callback_data.program and not chosen):
         await _nothing_to_apply(turn, pending, have)
-    elif callback_data.program:
-        await _apply(turn, known, candidates[0], record.id)
+    elif chosen:
+        others = [c for c in candidates if c != chosen[0]]
+        await _apply(turn, known, chosen[0], record.id, others)
     else:
-        builder = InlineKeyboardBuilder()
-        for code in candidates:
-            payload = PrecheckCb(action="apply", program=code)
-            builder.button(text=explain.program_name(code, turn.locale), callback_data=payload)
-        builder.adjust(1)
         await turn.reply(
             "precheck-apply-which",
             pending=[
                 {"number": a.id, "program": explain.program_name(p, turn.locale)}
                 for p, a in pending.items()
             ],
-            reply_markup=builder.as_markup(),
+            reply_markup=_program_buttons(turn, candidates),
         )
 
 
-async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: int) -> None:
+def _program_buttons(
+    turn: Turn, programs: list[str], *more: tuple[str, MenuCb]
+) -> InlineKeyboardMarkup:
+    """A button per program to apply for, one a row, then ``more`` (text key, payload)."""
+    builder = InlineKeyboardBuilder()
+    for code in programs:
+        payload = PrecheckCb(action="apply", program=code)
+        builder.button(text=explain.program_name(code, turn.locale), callback_data=payload)
+    for key, payload in more:
+        builder.button(text=turn.l10n.t(key), callback_data=payload)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def _apply(
+    turn: Turn, known: tuple[int, int], program: str, precheck_id: int, others: list[str]
+) -> None:
+    """Submit ``program``; offer the ``others`` still open to apply for, and the status."""
+
     name = explain.program_name(program, turn.locale)
     application = await submit_application(
         turn.session, family_id=known[1], applicant_person_id=known[0], program=program,
@@ -178,8 +194,11 @@ async def _apply(turn: Turn, known: tuple[int, int], program: str, precheck_id: 
         turn.session, await turn.resident(), kind="application", precheck_id=precheck_id,
         summary=summary + await said_for_staff(turn),
     )  # fmt: skip
-    status = inline(turn.l10n, ("menu-status", MenuCb(action=MenuAction.status)))
-    await turn.reply("precheck-applied", number=application.id, program=name, reply_markup=status)
+    buttons = _program_buttons(turn, others, ("menu-status", MenuCb(action=MenuAction.status)))
+    await turn.reply("precheck-applied", number=application.id, program=name,
+                     others=[explain.program_name(c, turn.locale) for c in others],
+                     steps=rule_figures(this_month())["process"],
+                     reply_markup=buttons)  # fmt: skip
 
 
 async def _nothing_to_apply(turn: Turn, pending: dict[str, Any], have: dict[str, Any]) -> None:

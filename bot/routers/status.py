@@ -1,6 +1,6 @@
-"""申请进度: each application of the family with its status timeline.
+"""申请进度: each application of the family with its status timeline, then the menu.
 
-No buttons of its own: the menu and free text start it as the ``status`` journey.
+No handlers of its own: the menu and free text start it as the ``status`` journey.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.callbacks import MenuAction, MenuCb
 from bot.conversation import Turn
 from bot.keyboards.inline import inline
+from bot.keyboards.menu import main_menu
 from eligibility import explain
 from store.applications import family_applications
 
@@ -32,4 +33,4 @@ async def status_step(turn: Turn) -> None:
         }
         for a in applications
     ]
-    await turn.reply("status-list", applications=items)
+    await turn.reply("status-list", applications=items, reply_markup=main_menu(turn.l10n))

@@ -16,7 +16,7 @@ from bot.keyboards.inline import inline
 from bot.keyboards.menu import main_menu
 from bot.locale import asked_for, clear_keeping_locale
 from nlu import FALLBACK_INTENT, ParseResult
-from nlu.lexicons import deletion_request, report_phrases
+from nlu.lexicons import deletion_request, policy_topic, report_phrases
 from nlu.relatives import acting_for
 from staff.cases import describe, open_for_resident
 
@@ -88,11 +88,16 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
         )
         return
     await turn.state.update_data(misunderstood=0)
+    declined = (await turn.data()).get("declined")
+    if declined and intent in ("affirm", "give_consent"):
+        await turn.go(declined)  # "我想了想，还是同意吧" after refusing: the authorization again
+        return
+    topic = policy_topic(parsed.text)
     for_whom = acting_for(parsed.text) if intent in FOR_SOMEONE_ELSE else None
     if for_whom is not None:  # "帮我妈申请特困": her case, on her consent
         await turn.go("for_other", relative=for_whom, wanted=INTENT_JOURNEYS[intent])
         return
-    if intent in INTENT_JOURNEYS:
+    if intent in INTENT_JOURNEYS and not (intent == "check_benefits" and topic == "review"):
         if intent == "apply_assistance":  # "屋企三个人，住番禺": compared with the records
             said = {"household_size": parsed.entity("person_count"), "region": region}
             await turn.state.update_data(said={k: v for k, v in said.items() if v})
@@ -102,8 +107,9 @@ async def act_on(turn: Turn, parsed: ParseResult) -> None:
                 life_event=parsed.entity("life_event"), change_note=turn.message.text
             )
         await turn.go(INTENT_JOURNEYS[intent])
-    elif intent == "ask_policy":
-        await turn.go("policy", region=region)
+    elif intent == "ask_policy" or (intent == "check_benefits" and topic == "review"):
+        # "我家的低保是不是要停了？" asks about reviews, not for the list of benefits
+        await turn.go("policy", region=region, program=parsed.entity("program"), topic=topic)
     elif intent in ("ask_human", "complain"):
         await turn.go("handoff", kind="complaint" if intent == "complain" else "handoff")
     elif intent == "goodbye":

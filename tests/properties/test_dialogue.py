@@ -349,7 +349,10 @@ class Conversation(RuleBasedStateMachine):
             hedged = f"a hedged answer left the question: {context}"
             assert after == Authorization.asked.state, hedged
             assert bool(data.get("consent_agreed")) == bool(data_before.get("consent_agreed"))
-        if answer == "agree":
+        if answer == "agree" and data_before.get("person_id"):
+            # signed in already (issue 12): the consent is recorded and the journey goes on
+            assert after != Authorization.asked.state and data.get("consented"), context
+        elif answer == "agree":
             assert after == Identity.id_number.state and data.get("consent_agreed"), context
         if answer == "decline":
             assert after is None, context
