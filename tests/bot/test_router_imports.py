@@ -101,7 +101,7 @@ def test_each_router_module_builds_a_new_router_per_call(path: Path) -> None:
     assert first.name == second.name == path.stem
 
 
-JOURNEY_ONLY = {"policy", "status"}
+JOURNEY_ONLY = {"status"}
 """Router modules with a journey step and no handler (the menu and free text start them)."""
 
 
