@@ -23,7 +23,7 @@ PROGRAMS = {
 }  # fmt: skip
 LIFE_EVENTS = {
     "unemployment", "illness", "disability", "death", "school_entry", "birth",
-    "income_change", "property_change",
+    "income_change", "property_change", "moving",
 }  # fmt: skip
 
 
