@@ -199,6 +199,18 @@ async def consent_on_record(session: AsyncSession, person_id: int) -> Consent | 
     return consent if consent is not None and consent.text_version == CONSENT_VERSION else None
 
 
+async def consent_known(
+    session: AsyncSession, person_id: int | None, sender_hash: str
+) -> str | None:
+    """Whether the authorization need not be shown before sign-in: ``"person"`` when the
+    signed-in ``person_id`` has a consent on record (:func:`consent_on_record`), ``"sender"``
+    when nobody is signed in but the last person proven from this sender has one
+    (:func:`sender_consent_on_record`), else None."""
+    if person_id is not None:
+        return "person" if await consent_on_record(session, person_id) is not None else None
+    return "sender" if await sender_consent_on_record(session, sender_hash) else None
+
+
 async def sender_consent_on_record(session: AsyncSession, sender_hash: str) -> bool:
     """True when the person who last proved their identity from this sender (a right code)
     has a consent on record (:func:`consent_on_record`): a new conversation of theirs need

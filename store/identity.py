@@ -349,6 +349,16 @@ async def get_person(session: AsyncSession, person_id: int | None) -> Person | N
     return await session.get(Person, int(person_id)) if person_id else None
 
 
+async def consent_signed_in(
+    session: AsyncSession, person_id: int, consent: tuple[str, str]
+) -> Family | None:
+    """A person already signed in agrees to the 一证一书 ``(text_version, text_sha256)``:
+    recorded as at sign-in (:func:`complete_sign_in`); None when ``person_id`` is not on file
+    or belongs to no family (nothing is recorded then)."""
+    person = await get_person(session, person_id)
+    return await complete_sign_in(session, person, consent=consent) if person else None
+
+
 async def complete_sign_in(
     session: AsyncSession, person: Person, *, consent: tuple[str, str] | None = None
 ) -> Family | None:

@@ -31,13 +31,8 @@ from nlu.consent_answer import consent_answer
 from nlu.lexicons import policy_topic
 from staff.changes import NOTE_LIMIT, keep_notes
 from store.base import utcnow
-from store.consent import (
-    CONSENT_VERSION,
-    consent_on_record,
-    consent_text,
-    sender_consent_on_record,
-)
-from store.identity import complete_sign_in, get_person
+from store.consent import CONSENT_VERSION, consent_known, consent_text
+from store.identity import consent_signed_in
 from store.pii import mask_text
 
 NOTE_SHOWN = 60
@@ -51,14 +46,15 @@ async def begin_sign_in(turn: Turn, *, after: str) -> None:
     data = await turn.data()
     await turn.state.update_data(after=after, want_consent=want_consent, declined=None)
     known = await turn.person()
-    if want_consent and known is not None and await consent_on_record(turn.session, known[0]):
+    on_record = (
+        await consent_known(turn.session, known[0] if known else None, turn.sender_hash)
+        if want_consent
+        else None
+    )
+    if on_record == "person":
         await turn.state.update_data(consented=True, after=None, want_consent=False)
         await turn.journeys.resume(turn, after)
-    elif (
-        want_consent
-        and known is None
-        and await sender_consent_on_record(turn.session, turn.sender_hash)
-    ):
+    elif on_record == "sender":
         await turn.state.set_state(Identity.id_number)
         await turn.reply("signin-ask-id-consent-on-record")
     elif want_consent:
@@ -82,9 +78,8 @@ async def _agree(turn: Turn) -> None:
     known = await turn.person()
     if known is not None:  # signed in already: record the consent and go on
         after = (await turn.data()).get("after") or "precheck"
-        person = await get_person(turn.session, known[0])
-        await complete_sign_in(
-            turn.session, person, consent=(CONSENT_VERSION, consent_text(turn.l10n)[1])
+        await consent_signed_in(
+            turn.session, known[0], (CONSENT_VERSION, consent_text(turn.l10n)[1])
         )
         await turn.state.set_state(None)
         await turn.state.update_data(consented=True, after=None, want_consent=False)
