@@ -18,6 +18,7 @@ SMALL: dict[str, list[str]] = {
     "handoff": ["--cases", "2000", "--repeat", "200"],
     "workers": ["--repeat", "40"],
     "nlu_eval": ["--skip-rasa", "--repeat", "1"],
+    "detectors_eval": [],
     "chat_load": ["--quick"],
 }
 

@@ -35,6 +35,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.states import Change, Consent, Identity, Revoke
 from jiuzhu import clock
 from jiuzhu.settings import Settings
 from nlu import NluEngine
@@ -45,6 +46,16 @@ from templates import Texts
 
 if TYPE_CHECKING:
     from bot.journeys import Journeys
+
+WAITING = {
+    Consent.asked.state: "flow-waiting-consent",
+    Identity.id_number.state: "flow-waiting-id-number",
+    Identity.code.state: "flow-waiting-code",
+    Change.event.state: "flow-waiting-change",
+    Change.named.state: "flow-waiting-change",
+    Revoke.confirm.state: "flow-waiting-revoke",
+}
+"""What the open flow still waits for, said after an answer given out of turn."""
 
 IDENTITY_TTL = timedelta(minutes=30)
 """[A] How long a proven identity lasts in a conversation (common practice for sessions)."""
@@ -131,6 +142,13 @@ class Turn:
             family_id=known[1] if known else None,
             locale=self.locale,
         )
+
+    async def remind_flow(self) -> None:
+        """After an answer out of turn (an emergency told mid-flow), say what the open flow
+        still waits for (:data:`WAITING`), so the person goes on where they were."""
+        key = WAITING.get(await self.state.get_state() or "")
+        if key is not None:
+            await self.reply(key)
 
     async def reply(self, key: str, /, reply_markup: Any = None, **context: Any) -> Message:
         """Send the text ``key`` (templates) with ``context``."""

@@ -42,8 +42,10 @@ async def _request(turn: Turn, emergency: str | None) -> None:
 
 
 async def emergency_message(message: Message, emergency: str, turn: Turn) -> None:
-    """An emergency in words: an urgent case, 临时救助 explained; the FSM state is kept."""
+    """An emergency in words: an urgent case, 临时救助 explained; the FSM state is kept and
+    what it waits for said again."""
     await _request(turn, emergency)
+    await turn.remind_flow()
 
 
 async def temporary_assistance_step(turn: Turn) -> None:

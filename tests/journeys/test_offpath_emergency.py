@@ -98,7 +98,12 @@ async def test_an_emergency_in_any_state_opens_an_urgent_temporary_assistance_ca
     assert titles(replies)  # a next step
     [case] = await cases(app, "temporary_assistance")
     assert case.priority == "urgent" and str(case.id) in reply
-    # The flow the resident was in is left where it was.
+    # The flow the resident was in is left where it was, and what it waits for said again.
+    waiting = {"menu": None, "consent": "刚才的授权还在等您", "id_number": "刚才的登录还在等您"}
+    if waiting[where]:
+        assert reply.index(waiting[where]) > reply.index("临时救助")
+    else:
+        assert "还在等您" not in reply
     if where == "consent":
         assert "身份证" in joined(await client.press(before, "同意授权"))
     if where == "id_number":
