@@ -9,6 +9,7 @@ jiuzhu only talks to it over HTTP. Rasa's HOME and caches are kept under
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -211,6 +212,13 @@ def model_name(examples: list[Example] | None = None) -> str:
     return f"jiuzhu-nlu-{digest[:12]}"
 
 
+def model_cache() -> Path:
+    """Where trained models are kept between runs, outside the repository:
+    ``$XDG_CACHE_HOME/jiuzhu/rasa`` (``~/.cache/...``). Models are named by the hash of
+    data, config and Rasa version, so unchanged data reuses its model."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jiuzhu" / "rasa"
+
+
 def train(
     venv: Path,
     data_dir: Path,
@@ -218,7 +226,11 @@ def train(
     examples: list[Example] | None = None,
     echo: Callable[[str], None] = print,
 ) -> Path:
-    """Train a Rasa NLU model (``rasa train nlu``), about 20 s to a minute.
+    """Train a Rasa NLU model (``rasa train nlu``): about 7 minutes on 5,600 examples and
+    two quiet cores (``nlu/config.yml``).
+
+    Callers that want the same model at once (CI trains it in the background while the suite
+    runs) wait on a lock beside it, and the ones that waited reuse the model.
 
     :param out_dir: where the model ``.tar.gz`` is written.
     :returns: the model file; an existing model for the same data is reused.
@@ -228,9 +240,24 @@ def train(
     _require(venv)
     name = model_name(examples)
     model = out_dir / f"{name}.tar.gz"
-    if model.exists():
-        echo(f"Rasa model {model} is current")
-        return model
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with (out_dir / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if model.exists():
+            echo(f"Rasa model {model} is current")
+            return model
+        return _train(venv, data_dir, out_dir, name, examples, echo)
+
+
+def _train(
+    venv: Path,
+    data_dir: Path,
+    out_dir: Path,
+    name: str,
+    examples: list[Example] | None,
+    echo: Callable[[str], None],
+) -> Path:
+    model = out_dir / f"{name}.tar.gz"
     project = build_project(data_dir / "rasa" / "build" / name, examples)
     echo(f"training Rasa NLU model {name} ...")
     cmd = [
@@ -242,7 +269,7 @@ def train(
     ]  # fmt: skip
     out = subprocess.run(
         cmd, capture_output=True, text=True, env=rasa_environment(data_dir), cwd=project,
-        timeout=1800,
+        timeout=3600,
     )  # fmt: skip
     if out.returncode != 0 or not model.exists():
         tail = (out.stderr or out.stdout).strip().splitlines()[-5:]

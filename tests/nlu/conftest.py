@@ -7,10 +7,8 @@ skip, saying so; with ``JIUZHU_REQUIRE_RASA=1`` (CI) they fail instead.
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -39,10 +37,9 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rasa_env.R
     """A real ``rasa run --enable-api`` serving a model trained on all the data."""
     venv = rasa_venv()
     work = tmp_path_factory.mktemp("rasa")
-    # Trained models are kept outside the repo, named by the hash of data, config and Rasa
-    # version: a run on unchanged data reuses it instead of training for minutes.
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jiuzhu" / "rasa"
-    model = rasa_env.train(venv, work, cache, echo=lambda s: None)
+    # Kept outside the repo and named by its inputs: unchanged data reuses the model (and CI
+    # trains it in the background while the rest of the suite runs: .ci/run).
+    model = rasa_env.train(venv, work, rasa_env.model_cache(), echo=lambda s: None)
     server = rasa_env.start_server(venv, work, model, token=secrets.token_urlsafe(16))
     try:
         yield server
