@@ -67,8 +67,10 @@ def report_phrases() -> re.Pattern[str]:
 
 @cache
 def deletion_request() -> re.Pattern[str]:
-    """Asking for one's personal information to be deleted (``请删除我的个人信息``, ``please
-    delete my data``): PIPL art. 47's right, answered apart from withdrawing consent."""
+    """Asking for one's personal information to be deleted (``请删除我的个人信息``, ``删埋我啲
+    资料``, ``please delete my data``), or for it not to be kept: PIPL art. 47's right,
+    answered apart from withdrawing consent. Matched on the text as typed, so the patterns
+    carry traditional forms too."""
     return re.compile("|".join(_list("deletion_request")), re.IGNORECASE)
 
 
