@@ -21,15 +21,19 @@ from jiuzhu.errors import InvalidInput
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _as_of(value: str) -> str:
+def _as_of(value: str, job: str) -> str:
+    from batch.parameters import first_month
     from jiuzhu import clock
 
-    if not value:
-        return f"{clock.today():%Y-%m}"
-    if not _MONTH.match(value):
+    month = value or f"{clock.today():%Y-%m}"
+    if not _MONTH.match(month):
         msg = f"--as-of: expected YYYY-MM, got {value!r}"
         raise InvalidInput(msg)
-    return value
+    parameters = "review" if job == "review" else "warnings"
+    if month < first_month(parameters):
+        msg = f"--as-of: the {job} rules start in {first_month(parameters)}, got {month}"
+        raise InvalidInput(msg)
+    return month
 
 
 def _region(value: str) -> str:
@@ -118,7 +122,7 @@ def register(app: typer.Typer) -> None:
         from batch import actions, jobs, report
         from store.base import utcnow
 
-        month, prefix = _as_of(as_of), _region(region)
+        month, prefix = _as_of(as_of, "review"), _region(region)
         if sample_rate != -1.0 and not 0 <= sample_rate <= 1:
             msg = f"--sample-rate: expected 0 to 1, got {sample_rate}"
             raise InvalidInput(msg)
@@ -185,7 +189,7 @@ def register(app: typer.Typer) -> None:
         from batch import actions, jobs, report
         from store.base import utcnow
 
-        month, prefix = _as_of(as_of), _region(region)
+        month, prefix = _as_of(as_of, "monitor"), _region(region)
         run = _Run(prefix, workers, scheduler or None, as_json)
         started = utcnow()
         family_ids, marks_before = run.changed("monitor", changed_since)

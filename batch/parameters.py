@@ -22,6 +22,11 @@ def _load(name: str) -> dict[date, dict[str, Any]]:
     return {date.fromisoformat(str(k)): v for k, v in raw["values"].items()}
 
 
+def first_month(name: str) -> str:
+    """The first ``"YYYY-MM"`` that ``name``'s figures cover (its earliest start)."""
+    return f"{min(_load(name)):%Y-%m}"
+
+
 def in_force(name: str, month: str) -> dict[str, Any]:
     """The figures of ``name`` (``review``, ``warnings``) in force on the 1st of ``month``.
 

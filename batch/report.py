@@ -68,6 +68,7 @@ def chart(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     t = texts("batch", "en")  # CJK fonts are not guaranteed where the chart is drawn
     prefectures = sorted({k for k, _ in counts})
@@ -79,8 +80,14 @@ def chart(
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title(t.t(title, as_of=as_of))
     ax.set_ylabel(t.t("chart-ylabel"))
-    ax.set_xlabel("prefecture (region code)")
-    ax.legend(loc="upper right")
+    ax.set_xlabel(t.t("chart-xlabel"))
+    if prefectures:
+        ax.legend(loc="upper right")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # families, not fractions
+    else:  # an empty month: say so, rather than axes of nothing
+        ax.text(0.5, 0.5, t.t("chart-empty"), ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
     ax.tick_params(axis="x", rotation=60)
     fig.tight_layout()
     fig.savefig(path)

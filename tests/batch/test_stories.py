@@ -142,3 +142,18 @@ def test_changed_since_re_evaluates_only_the_changed_family(demo) -> None:
     # nothing changed since: nothing to re-evaluate
     quiet = json.loads(cli("monitor", "--as-of", JUNE, "--changed-since", "last", "--json").stdout)
     assert quiet["families"] == 0 and quiet["warnings"] == []
+
+
+def test_monitor_prints_its_tables_and_draws_the_chart(demo, tmp_path: Path) -> None:
+    _, cli = demo
+    for month, name in ((JUNE, "june.png"), ("2040-01", "empty.png")):  # no events in 2040
+        png = tmp_path / name
+        done = cli("monitor", "--as-of", month, "--chart", str(png))
+        assert done.returncode == 0, done.stderr
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
+        # the summary by prefecture, and the fairness table by county, age band, disability
+        for title in ("预警颜色（按地市）", "公平性：预警颜色按区县", "申请人年龄段", "是否有残疾成员"):
+            assert title in done.stdout, (month, title)
+    done = cli("monitor", "--as-of", "2000-01")  # before the warning rules start
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --as-of: the monitor rules start in 2021-01, got 2000-01"
