@@ -152,7 +152,8 @@ def test_monitor_prints_its_tables_and_draws_the_chart(demo, tmp_path: Path) -> 
         assert done.returncode == 0, done.stderr
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
         # the summary by prefecture, and the fairness table by county, age band, disability
-        for title in ("预警颜色（按地市）", "公平性：预警颜色按区县", "申请人年龄段", "是否有残疾成员"):
+        titles = ("预警颜色（按地市）", "公平性：预警颜色按区县", "申请人年龄段", "是否有残疾成员")
+        for title in titles:
             assert title in done.stdout, (month, title)
     done = cli("monitor", "--as-of", "2000-01")  # before the warning rules start
     assert done.returncode == 2
