@@ -20,7 +20,9 @@ from bot.app import AppContext
 from bot.channels.gateway import Gateway
 from bot.channels.rest import build_rest_app
 from nlu import NluEngine
+from store.demo.timeline import years_for
 from store.models import Case, CaseEvent
+from tests.conftest import TEST_TODAY
 from tests.journeys.conftest import dialogue, story_ids
 
 
@@ -205,9 +207,11 @@ async def test_will_our_dibao_stop_is_answered_from_the_rules(rest: Rest) -> Non
     answer = await rest.say("我家的低保是不是要停了？")
     assert "幸福清单" not in answer
     # RULES.md § Reviews, exit: yearly / every 6 months; 渐退期 ≤ 6 months; verify first,
-    # end only under the rules; the story B family's next review is 2026-12-01 (fixtures)
+    # end only under the rules; the story B family's next review is on 1 December of the
+    # fixtures' year (2026, moved with the day the demo data reads), one line per benefit
     assert "每年" in answer and "6个月" in answer and "渐退" in answer
-    assert "2026-12-01" in answer
+    review = f"{2026 + years_for(TEST_TODAY)}-12-01"
+    assert f"下次复核 {review}\n• 您家的" in answer
     assert "报告变化" in rest.titles and "转人工" in rest.titles
 
 

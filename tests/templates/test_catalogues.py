@@ -108,3 +108,29 @@ def test_the_happiness_list_renders_in_both_locales_from_one_context() -> None:
     english = render_document("happiness_list", "en", **context)
     assert 'lang="zh-CN"' in chinese and "每月合计" in chinese
     assert 'lang="en"' in english and "Total per month" in english and "600" in english
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_list_item_ending_in_a_tag_keeps_its_line_break(locale: str) -> None:
+    # trim_blocks eats the newline after a tag at the end of a line, so an item like
+    # "• {{ x }}{% endif %}" right before "{% endfor %}" would run into the next item.
+    glued = []
+    for path in sorted((ROOT / locale).rglob("*.yml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, (line, following) in enumerate(zip(lines, lines[1:], strict=False), 1):
+            text = line.strip()
+            if text.endswith("%}") and not text.startswith("{%") and following.strip() in (
+                "{% endfor %}", "{%- endfor %}"
+            ):
+                glued.append(f"{path.relative_to(ROOT)}:{number}")
+    assert glued == []
+
+
+def test_the_review_answer_puts_each_benefit_on_its_own_line() -> None:
+    reviews = [{"program": "低保", "next_review": "2027-08-01"},
+               {"program": "医疗救助", "next_review": None}]  # fmt: skip
+    text = texts("bot").t("policy-review", name="低保", reviews=reviews, program="dibao",
+                          f={"review": {"stable_months": 12, "unstable_months": 6,
+                                        "tekun_months": 12, "gradual_exit_months": 6,
+                                        "job_refusals": 3, "death_recheck_months": 3}})  # fmt: skip
+    assert "• 您家的低保：下次复核 2027-08-01\n• 您家的医疗救助：复核日期以工作人员通知为准\n" in text
