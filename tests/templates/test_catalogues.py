@@ -7,6 +7,7 @@ another change adds (``webchat.yml``...) is covered as soon as it exists.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,7 @@ def test_a_list_item_ending_in_a_tag_keeps_its_line_break(locale: str) -> None:
     glued = []
     for path in sorted((ROOT / locale).rglob("*.yml")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        for number, (line, following) in enumerate(zip(lines, lines[1:], strict=False), 1):
+        for number, (line, following) in enumerate(pairwise(lines), 1):
             text = line.strip()
             if text.endswith("%}") and not text.startswith("{%") and following.strip() in (
                 "{% endfor %}", "{%- endfor %}"
