@@ -9,6 +9,8 @@ are taken out. Both inputs take a value given for several months as that value i
 (``set_input_dispatch_by_period``), so ``month:2024-01:6: 800`` means 800 in each of 6 months.
 """
 
+from functools import cache
+
 import numpy as np
 from openfisca_core import periods
 from openfisca_core.model_api import ADD, MONTH, Variable, set_input_dispatch_by_period
@@ -28,12 +30,37 @@ class monthly_income(Variable):
 def averaging_window(period, parameters):
     """``(months, n)``: the ``n`` months before ``period`` (省政府令第262号 [3P])."""
     n = int(parameters(period).dibao.income.averaging_months)
-    return periods.period(f"month:{period.offset(-n, MONTH).start}:{n}"), n
+    return _window(period, n), n
+
+
+@cache
+def _window(period, n):
+    """The ``n`` months before ``period`` as one period. Cached: OpenFisca's period arithmetic
+    (pendulum) costs more than the averaging itself, and a pre-check asks ~20 times."""
+    return periods.period(f"month:{period.offset(-n, MONTH).start}:{n}")
+
+
+@cache
+def _months(window):
+    """The months of ``window``, oldest first (cached like :func:`_window`)."""
+    return tuple(window.get_subperiods(MONTH))
 
 
 def _average(person, name, period, parameters):
+    """Mean of ``name`` over the averaging window: the same sum as ``options=[ADD]`` (month
+    by month, oldest first), but an input variable (no formula: ``monthly_income``,
+    ``income_<kind>``) is read from its holder, where ``set_input`` put it, instead of through
+    one ``calculate`` per month; a month without input counts its default, as there."""
     window, n = averaging_window(period, parameters)
-    return person(name, window, options=[ADD]) / n
+    variable = person.simulation.tax_benefit_system.get_variable(name, check_existence=True)
+    if variable.formulas:
+        return person(name, window, options=[ADD]) / n
+    holder = person.get_holder(name)
+    total = 0
+    for month in _months(window):
+        values = holder.get_array(month)
+        total = total + (holder.default_array() if values is None else values)
+    return total / n
 
 
 def _average_exempt(person, period, parameters, exempt):
