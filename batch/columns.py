@@ -134,18 +134,11 @@ class Reader:
         self.sqlite = self.url.get_backend_name() == "sqlite"
 
     def _scope(self, prefix: str, family_ids: Sequence[int] | None, alias: str) -> str:
-        if not _PREFIX.match(prefix):
-            msg = f"--region: expected up to 6 digits, got {prefix!r}"
-            raise ValueError(msg)
-        where = []
-        if prefix:
-            where.append(f"f.region_code LIKE '{prefix}%'")
-        if family_ids is not None:
-            where.append(f"f.id IN ({','.join(str(int(i)) for i in family_ids) or 'NULL'})")
+        where = self._family_where(prefix, family_ids)
         if not where:
             return ""
         return (f" WHERE {alias} IN (SELECT fm.person_id FROM family_member fm JOIN family f "
-                f"ON f.id = fm.family_id WHERE {' AND '.join(where)})")  # fmt: skip
+                f"ON f.id = fm.family_id{where})")  # fmt: skip
 
     def _family_where(self, prefix: str, family_ids: Sequence[int] | None) -> str:
         if not _PREFIX.match(prefix):
