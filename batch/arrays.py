@@ -57,7 +57,7 @@ def _per_person(part: Partition, table: str, sel: Selection) -> tuple[np.ndarray
     """For the rows of ``table``: the selected person's position (-1 outside) and a mask."""
     where = np.full(len(part.members["person_id"]), -1, dtype=np.int64)
     where[sel.persons] = np.arange(len(sel.persons))
-    index = part.person_index(part.records[table]["person_id"])
+    index = part.record_member(table)
     pos = np.where(index >= 0, where[np.maximum(index, 0)], -1)
     return pos, pos >= 0
 

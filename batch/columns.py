@@ -14,8 +14,9 @@ Shapes: every table is a dict column → 1-D numpy array of equal length. Dates 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -71,16 +72,66 @@ class Partition:
     watermarks: dict[str, int] = field(default_factory=dict)
     rows: int = 0
 
+    @cached_property
+    def _person_order(self) -> np.ndarray:
+        return np.argsort(self.members["person_id"], kind="stable")
+
     def person_index(self, person_ids: np.ndarray) -> np.ndarray:
         """Index into ``members`` of each person id (-1 when not in this partition)."""
         ids = self.members["person_id"]
-        order = np.argsort(ids, kind="stable")
-        pos = np.searchsorted(ids, person_ids, sorter=order)
-        pos = np.clip(pos, 0, max(len(ids) - 1, 0))
-        found = order[pos] if len(ids) else np.zeros(len(person_ids), dtype=np.int64)
-        ok = len(ids) > 0 and True
-        hit = (ids[found] == person_ids) if ok else np.zeros(len(person_ids), dtype=bool)
-        return np.where(hit, found, -1)
+        if not len(ids):
+            return np.full(len(person_ids), -1, dtype=np.int64)
+        order = self._person_order
+        pos = np.clip(np.searchsorted(ids, person_ids, sorter=order), 0, len(ids) - 1)
+        found = order[pos]
+        return np.where(ids[found] == person_ids, found, -1)
+
+    def record_member(self, table: str) -> np.ndarray:
+        """For each row of ``records[table]``: its person's index into ``members`` (-1: not
+        a member here). Computed once per table."""
+        cache = self.__dict__.setdefault("_record_member", {})
+        if table not in cache:
+            cache[table] = self.person_index(self.records[table]["person_id"])
+        return cache[table]
+
+    def chunks(self, size: int) -> Iterator[Partition]:
+        """This partition as consecutive sub-partitions of at most ``size`` families each
+        (members, records and benefits follow their family), for an evaluation whose memory
+        grows with the families evaluated at once."""
+        n = len(self.families["id"])
+        if n <= size:
+            yield self
+            return
+        family_of_member = np.searchsorted(self.families["id"], self.members["family_id"])
+        member_chunk = family_of_member // size
+        record_chunk = {}
+        for table in self.records:
+            index = self.record_member(table)
+            chunk = np.where(index >= 0, member_chunk[np.maximum(index, 0)], -1)
+            order = np.argsort(chunk, kind="stable")
+            record_chunk[table] = (
+                order,
+                np.searchsorted(chunk[order], np.arange(-1, n // size + 2)),
+            )
+        benefit_family = np.searchsorted(self.families["id"], self.benefits["family_id"])
+        benefit_chunk = np.minimum(benefit_family, n - 1) // size
+        for k, start in enumerate(range(0, n, size)):
+            members = np.flatnonzero(member_chunk == k)
+            records = {}
+            for table, columns in self.records.items():
+                order, bounds = record_chunk[table]
+                rows = order[bounds[k + 1] : bounds[k + 2]]
+                records[table] = {c: v[rows] for c, v in columns.items()}
+            benefits = np.flatnonzero(benefit_chunk == k)
+            yield Partition(
+                self.prefix,
+                {c: v[start : start + size] for c, v in self.families.items()},
+                {c: v[members] for c, v in self.members.items()},
+                records,
+                {c: v[benefits] for c, v in self.benefits.items()},
+                self.watermarks,
+                self.rows,
+            )
 
 
 def _connect(url: URL):  # -> an ADBC DB-API connection

@@ -20,8 +20,8 @@ from sqlalchemy import Connection, select
 
 from batch import actions
 from batch.arrays import Selection
-from batch.columns import DEPARTMENTS, Reader
-from batch.monitor import COLOURS, NONE, monitor
+from batch.columns import DEPARTMENTS, Partition, Reader
+from batch.monitor import COLOURS, TALLIED, monitor
 from batch.parameters import in_force
 from batch.review import OUTCOMES, WHY, review
 from batch.situations import situations
@@ -84,38 +84,64 @@ def review_partition(url: str, prefix: str, as_of: str, seed: int, rate: float |
             "watermarks": part.watermarks}  # fmt: skip
 
 
+CHUNK = 200_000
+"""[A] Families the monitor evaluates at once: one evaluation holds every column of its
+families (about 1.5 GiB per 500,000 families at the demo data's shape), so a partition
+goes through in chunks of this many and the peak stays near the partition's own columns."""
+
+
 def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, int] | None,
                       family_ids: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
-    """Watch one partition: colours, warnings with their indicators, cases and outreach wanted."""
+    """Watch one partition: colours, warnings with their indicators, cases and outreach wanted.
+
+    ``colours`` counts warnings (families with an indicator) by colour; the tables'
+    ``by_prefecture`` and ``fairness`` count every family, ``none`` for no warning.
+    """
     part = Reader(url).read(prefix, family_ids)
-    if not len(part.families["id"]):  # nothing changed, or an empty region
-        return {"persons": 0, "families": 0, "colours": {}, "warnings": [], "wishes": [],
-                "green": [], "tasks": [], "rows": part.rows, "by_prefecture": {}, "fairness": {},
-                "watermarks": part.watermarks}  # fmt: skip
+    out: dict[str, Any] = {"persons": 0, "families": 0, "colours": Counter(), "warnings": [],
+                           "wishes": [], "green": [], "tasks": [], "rows": part.rows,
+                           "by_prefecture": Counter(), "fairness": Counter(),
+                           "watermarks": part.watermarks}  # fmt: skip
+    if len(part.families["id"]):  # else nothing changed, or an empty region
+        for chunk in part.chunks(CHUNK):
+            _monitor_chunk(chunk, as_of, new_since, out)
+    for key in ("colours", "by_prefecture", "fairness"):
+        out[key] = dict(out[key])
+    return out
+
+
+def _monitor_chunk(part: Partition, as_of: str, new_since: dict[str, int] | None,
+                   out: dict[str, Any]) -> None:  # fmt: skip
     w = monitor(part, as_of, new_since=new_since)
     p = in_force("warnings", as_of)
     fam = part.families
-    colours = Counter(COLOURS[c] if c < NONE else "green" for c in w.colour)
-    starts = np.searchsorted(w.ind_family, np.arange(len(fam["id"]) + 1))
+    out["persons"] += w.persons
+    out["families"] += len(fam["id"])
+    tally = np.bincount(w.colour, minlength=len(TALLIED))
+    out["colours"].update({c: int(n) for c, n in zip(COLOURS, tally, strict=False) if n})
     labels = texts("batch")
     names = {code: labels.t(f"indicator-{code}") for code in p["weights"]}
     summaries: dict[tuple[str, tuple[str, ...]], str] = {}
-    warnings, wishes, green, tasks = [], [], [], []
-    for f in w.warned:
-        colour = COLOURS[w.colour[f]]
-        rows = range(starts[f], starts[f + 1])
-        indicators = [{"code": str(w.ind_code[r]), "department": DEPARTMENTS[w.ind_table[r]],
-                       "date": str(w.ind_date[r]), "weight": float(w.ind_weight[r])}
-                      for r in rows]  # fmt: skip
-        fid, region = int(fam["id"][f]), str(fam["region_code"][f])
-        warnings.append({"family_id": fid, "region_code": region, "colour": colour,
-                         "indicators": indicators})  # fmt: skip
+    # plain lists: a warning is built from Python values, not numpy scalars
+    code, weight = w.ind_code.tolist(), w.ind_weight.tolist()
+    date = w.ind_date.astype(str).tolist()
+    department = [DEPARTMENTS[t] for t in w.ind_table.tolist()]
+    starts = np.searchsorted(w.ind_family, np.arange(len(fam["id"]) + 1)).tolist()
+    ids, regions = fam["id"].tolist(), fam["region_code"].tolist()
+    colour_of, score = w.colour.tolist(), w.score.tolist()
+    for f in w.warned.tolist():
+        colour = COLOURS[colour_of[f]]
+        indicators = [{"code": code[r], "department": department[r], "date": date[r],
+                       "weight": weight[r]} for r in range(starts[f], starts[f + 1])]  # fmt: skip
+        fid, region = ids[f], regions[f]
+        out["warnings"].append({"family_id": fid, "region_code": region, "colour": colour,
+                                "indicators": indicators})  # fmt: skip
         if colour == "green":
-            green.append(fid)
+            out["green"].append(fid)
             continue
         if colour not in p["priorities"]:  # yellow, blue: the staff task list
-            tasks.append({"family_id": fid, "region_code": region, "colour": colour,
-                          "score": float(w.score[f]), "indicators": indicators})  # fmt: skip
+            out["tasks"].append({"family_id": fid, "region_code": region, "colour": colour,
+                                 "score": score[f], "indicators": indicators})  # fmt: skip
             continue
         key = (colour, tuple(i["code"] for i in indicators))
         if key not in summaries:
@@ -124,11 +150,10 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
                 colour=labels.t(f"colour-{colour}"),
                 indicators=[names[c] for c in key[1]],
             )
-        summary = summaries[key]
-        wishes.append(asdict(actions.CaseWish(
+        out["wishes"].append(asdict(actions.CaseWish(
             family_id=fid, region_code=region, kind="warning", outcome=colour,
-            priority=p["priorities"][colour], summary=summary,
-            data={"warning": {"colour": colour, "score": float(w.score[f]),
+            priority=p["priorities"][colour], summary=summaries[key],
+            data={"warning": {"colour": colour, "score": score[f],
                               "indicators": indicators, "as_of": as_of}})))  # fmt: skip
     # fairness: colours by county, the applicant's age band, a disabled member
     members = part.members
@@ -137,24 +162,28 @@ def monitor_partition(url: str, prefix: str, as_of: str, new_since: dict[str, in
     age = np.full(len(fam["id"]), -1)
     years = (np.datetime64(f"{as_of}-15") - members["birth_date"]).astype("timedelta64[D]")
     age[fam_of[applicant]] = years[applicant].astype(int) // 365
-    disabled_people = part.person_index(part.records["disability_certificate"]["person_id"])
+    disabled_people = part.record_member("disability_certificate")
     disabled = np.zeros(len(fam["id"]), dtype=bool)
     disabled[fam_of[disabled_people[disabled_people >= 0]]] = True
-    colour_names = [COLOURS[c] if c < NONE else "green" for c in w.colour]
-    band = [next((b for lo, hi, b in AGE_BANDS if lo <= a < hi), "?") for a in age]
-    fairness = Counter()
-    for i, c in enumerate(colour_names):
-        fairness[("county", str(fam["region_code"][i]), c)] += 1
-        fairness[("age", band[i], c)] += 1
-        fairness[("disability", "yes" if disabled[i] else "no", c)] += 1
-    by_prefecture = Counter(
-        (_prefecture(str(r)), c) for r, c in zip(fam["region_code"], colour_names, strict=True)
-    )
-    return {"persons": w.persons, "families": len(fam["id"]), "colours": dict(colours),
-            "warnings": warnings, "wishes": wishes, "green": green, "tasks": tasks,
-            "rows": part.rows,
-            "by_prefecture": dict(by_prefecture), "fairness": dict(fairness),
-            "watermarks": part.watermarks}  # fmt: skip
+    edges = [lo for lo, _, _ in AGE_BANDS] + [AGE_BANDS[-1][1]]
+    band = np.array(["?", *(b for _, _, b in AGE_BANDS), "?"])[
+        np.searchsorted(edges, age, side="right")
+    ]
+    region = fam["region_code"].astype("U6")
+    _tally(out["fairness"], w.colour, region, "county")
+    _tally(out["fairness"], w.colour, band, "age")
+    _tally(out["fairness"], w.colour, np.where(disabled, "yes", "no"), "disability")
+    _tally(out["by_prefecture"], w.colour, region.astype("U4"))
+
+
+def _tally(counts: Counter, colour: np.ndarray, keys: np.ndarray, *dimension: str) -> None:
+    """``counts[(*dimension, key, colour name)] += families``, one bincount for all."""
+    values, inverse = np.unique(keys, return_inverse=True)
+    width = len(TALLIED)
+    table = np.bincount(inverse * width + colour, minlength=len(values) * width)
+    for i, value in enumerate(values.tolist()):
+        for j in np.flatnonzero(table[i * width : (i + 1) * width]).tolist():
+            counts[(*dimension, value, TALLIED[j])] += int(table[i * width + j])
 
 
 def partitions(url: str, region: str, workers: int) -> list[str]:

@@ -22,7 +22,10 @@ from eligibility.service import income_window, simulate
 COLOURS = ("red", "orange", "yellow", "blue", "green")
 """Most urgent first; the JSON contract's order."""
 NONE = len(COLOURS)
-"""Colour index of a family with no indicator (counted green: no risk, no warning)."""
+"""Colour index of a family with no indicator: no warning."""
+TALLIED = (*COLOURS, "none")
+"""Columns of the summary and fairness tables: the colours, then the families with no
+warning (index :data:`NONE`)."""
 
 
 @dataclass
@@ -83,7 +86,7 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     found: list[tuple[np.ndarray, str, str, np.ndarray] | tuple] = []
 
     def family_of(table: str) -> np.ndarray:
-        index = part.person_index(part.records[table]["person_id"])
+        index = part.record_member(table)
         return np.where(index >= 0, member_family[np.maximum(index, 0)], -1)
 
     def add(table: str, mask: np.ndarray, code: np.ndarray | str, dates: np.ndarray,
@@ -95,7 +98,7 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     # death of a member: the breadwinner (largest income, above 0) or another member
     t = "death_record"
     rec, fams = part.records[t], family_of(t)
-    index = part.person_index(rec["person_id"])
+    index = part.record_member(t)
     top = np.zeros(n_f)
     np.maximum.at(top, member_family, income)
     own = np.where(index >= 0, income[np.maximum(index, 0)], 0)
@@ -109,7 +112,7 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     m = rec["month"]
     in_window = (m >= lo) & (m <= now)
     low = below_standard[np.maximum(fams, 0)]
-    dates = np.array([f"{x // 12:04d}-{x % 12 + 1:02d}-01" for x in m], dtype="datetime64[D]")
+    dates = (np.maximum(m, 0) - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
     add(
         t,
         in_window & rec["serious_illness"],
@@ -125,13 +128,12 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     np.maximum.at(latest, fams[recent], m[recent])
     newly = np.zeros(n_f, dtype=bool)
     newly[fams[in_window & (fams >= 0)]] = True
-    hit = np.flatnonzero(heavy & newly & (spent > 0))
-    first_row = {}
-    for row in np.flatnonzero(in_window & (fams >= 0)):
-        first_row.setdefault(int(fams[row]), row)
-    rows = np.array([first_row[int(f)] for f in hit], dtype=np.int64)
+    hit = heavy & newly & (spent > 0)
+    rows = np.flatnonzero(in_window & (fams >= 0))
+    _, first = np.unique(fams[rows], return_index=True)  # each family's first row this month
+    rows = rows[first]
     mask = np.zeros(len(m), dtype=bool)
-    mask[rows] = True
+    mask[rows[hit[fams[rows]]]] = True
     add(t, mask, "medical_spending", dates, fams)
     # a new disability certificate
     t = "disability_certificate"
@@ -161,7 +163,9 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
     add(
         t, starts & (rec["level"] == "kindergarten"), "kindergarten_entry", rec["start_date"], fams
     )
-    add(t, starts & school, "school_entry", rec["start_date"], fams)
+    add(t, starts & school,
+        np.where(below_marginal[np.maximum(fams, 0)], "school_entry_low_income", "school_entry"),
+        rec["start_date"], fams)  # fmt: skip
     # a vehicle registered, a house appearing since the last run
     t = "vehicle"
     rec, fams = part.records[t], family_of(t)
@@ -198,13 +202,14 @@ def monitor(part: Partition, as_of: str, *, new_since: dict[str, int] | None = N
         a[order] for a in (ind_family, ind_code, ind_table, ind_date)
     )
     # an indicator counts once per family (two children starting school: one school_entry)
-    pairs = np.array([f"{f}:{c}" for f, c in zip(ind_family, ind_code, strict=True)], dtype=object)
-    _, first = np.unique(pairs.astype(str), return_index=True)
+    codes = np.array(sorted(weights), dtype=object)
+    code_index = np.searchsorted(codes, ind_code)
+    _, first = np.unique(ind_family * len(codes) + code_index, return_index=True)
     first.sort()
     ind_family, ind_code, ind_table, ind_date = (
         a[first] for a in (ind_family, ind_code, ind_table, ind_date)
     )
-    ind_weight = np.array([weights[c] for c in ind_code], dtype=float)
+    ind_weight = np.array([weights[c] for c in codes], dtype=float)[code_index[first]]
     score = np.bincount(ind_family, ind_weight, n_f)
     colour = np.full(n_f, NONE, dtype=np.int64)
     for i in reversed(range(len(COLOURS))):

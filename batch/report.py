@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from batch.monitor import COLOURS
+from batch.monitor import TALLIED
 from batch.review import OUTCOMES
 from eligibility.regions import PREFECTURES
 from templates import texts
@@ -49,14 +49,15 @@ def print_review(console: Console, by_prefecture: Counter) -> None:
 
 
 def print_monitor(console: Console, by_prefecture: Counter, fairness: Counter) -> None:
-    """Colours by prefecture, then the fairness tables (county, age band, disability)."""
+    """Colours by prefecture, then the fairness tables (county, age band, disability); each
+    counts every family, ``none`` the ones with no warning."""
     t = texts("batch")
-    console.print(counts_table(t.t("table-colours"), by_prefecture, COLOURS,
+    console.print(counts_table(t.t("table-colours"), by_prefecture, TALLIED,
                                t.t("column-prefecture")))  # fmt: skip
     for dimension in ("county", "age", "disability"):
         counts = Counter({(k[1], k[2]): v for k, v in fairness.items() if k[0] == dimension})
         by = t.t(f"by-{dimension}")
-        console.print(counts_table(t.t("table-fairness", by=by), counts, COLOURS, by))
+        console.print(counts_table(t.t("table-fairness", by=by), counts, TALLIED, by))
 
 
 def chart(

@@ -138,7 +138,7 @@ def review(
     due = (since > 0) & (since % interval == 0)
     # a member died within the window: re-check now
     deaths = part.records["death_record"]
-    d_index = part.person_index(deaths["person_id"])
+    d_index = part.record_member("death_record")
     where = np.full(len(part.members["person_id"]), -1)
     where[sel.persons] = pf
     d_fam = np.where(d_index >= 0, where[np.maximum(d_index, 0)], -1)

@@ -35,7 +35,7 @@ def _rows(part: Partition, table: str, sel: Selection) -> dict[int, list[int]]:
     """Selected person position → row indices of ``table``."""
     where = np.full(len(part.members["person_id"]), -1, dtype=np.int64)
     where[sel.persons] = np.arange(len(sel.persons))
-    index = part.person_index(part.records[table]["person_id"])
+    index = part.record_member(table)
     pos = np.where(index >= 0, where[np.maximum(index, 0)], -1)
     grouped: dict[int, list[int]] = defaultdict(list)
     for row in np.flatnonzero(pos >= 0):
