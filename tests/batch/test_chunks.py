@@ -53,9 +53,9 @@ def test_chunks_of_families_find_what_one_evaluation_finds(url, monkeypatch) -> 
 
 def test_school_entry_alone_is_a_nudge_and_with_low_income_a_task(url) -> None:
     out = jobs.monitor_partition(url, "", SEPTEMBER, None)
-    alone = [w for w in out["warnings"] if [i["code"] for i in w["indicators"]] == ["school_entry"]]
-    poor = [w for w in out["warnings"]
-            if [i["code"] for i in w["indicators"]] == ["school_entry_low_income"]]  # fmt: skip
+    codes = {w["family_id"]: [i["code"] for i in w["indicators"]] for w in out["warnings"]}
+    alone = [w for w in out["warnings"] if codes[w["family_id"]] == ["school_entry"]]
+    poor = [w for w in out["warnings"] if codes[w["family_id"]] == ["school_entry_low_income"]]
     assert alone and all(w["colour"] == "green" for w in alone)
     assert poor and all(w["colour"] == "yellow" for w in poor)
     assert {w["family_id"] for w in poor} <= {t["family_id"] for t in out["tasks"]}
