@@ -7,7 +7,6 @@ environment as for every command (``JIUZHU_DATABASE_URL`` …).
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections import Counter
@@ -146,8 +145,8 @@ def register(app: typer.Typer) -> None:
                            "outcome": c[4]} for c in sorted(written.cases)],
             }  # fmt: skip
             marks = _watermarks(parts)
-            jobs.record_run(conn, "review", month, prefix, output, marks, seed=seed,
-                            sample_rate=rate, started=started)  # fmt: skip
+            printed = jobs.record_run(conn, "review", month, prefix, output, marks, seed=seed,
+                                      sample_rate=rate, started=started)  # fmt: skip
             conn.commit()
         engine.dispose()
         by_prefecture = Counter()
@@ -158,7 +157,7 @@ def register(app: typer.Typer) -> None:
                 Path(chart), by_prefecture, jobs.CASE_OUTCOMES, "chart-title-review", month
             )
         if as_json:
-            typer.echo(json.dumps(output, ensure_ascii=False))
+            typer.echo(printed)
             return
         from rich.console import Console
 
@@ -220,8 +219,8 @@ def register(app: typer.Typer) -> None:
                 "colours": {c: colours.get(c, 0) for c in jobs.COLOURS},
                 "warnings": warnings, "cases_opened": written.opened, "outreach_queued": queued,
             }  # fmt: skip
-            jobs.record_run(conn, "monitor", month, prefix, output, _watermarks(parts),
-                            started=started)  # fmt: skip
+            printed = jobs.record_run(conn, "monitor", month, prefix, output,
+                                      _watermarks(parts), started=started)  # fmt: skip
             conn.commit()
         engine.dispose()
         by_prefecture, fairness, warned = Counter(), Counter(), Counter()
@@ -233,7 +232,7 @@ def register(app: typer.Typer) -> None:
         if chart:
             report.chart(Path(chart), warned, jobs.COLOURS, "chart-title", month)
         if as_json:
-            typer.echo(json.dumps(output, ensure_ascii=False))
+            typer.echo(printed)
             return
         from rich.console import Console
 

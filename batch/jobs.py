@@ -247,22 +247,22 @@ def last_run(conn: Connection, job: str, region: str) -> Any:
                         .order_by(run.c.id.desc()).limit(1)).first()  # fmt: skip
 
 
-def digest(output: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a run's output (for audit: same input, same digest)."""
-    return hashlib.sha256(
-        json.dumps(output, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
+def canonical(output: dict[str, Any]) -> str:
+    """A run's output as canonical JSON (sorted keys): what ``--json`` prints and the digest
+    hashes, serialised once (a province's warnings are hundreds of megabytes)."""
+    return json.dumps(output, sort_keys=True, ensure_ascii=False)
 
 
 def record_run(conn: Connection, job: str, as_of: str, region: str, output: dict[str, Any],
                watermarks: dict[str, int], *, seed: int | None = None,
                sample_rate: float | None = None, started=None) -> str:  # fmt: skip
-    """Store the run (what it saw, what it printed); returns the output's digest."""
-    value = digest(output)
+    """Store the run (what it saw, the SHA-256 of what it printed, for audit: same input,
+    same digest); returns the output's canonical JSON."""
+    printed = canonical(output)
     summary = {k: v for k, v in output.items() if isinstance(v, dict | int)}
     actions.write(conn, T["batch_run"], [{
         "id": actions.reserve_ids(conn, T["batch_run"], 1)[0], "job": job, "as_of": as_of,
         "region_prefix": region, "seed": seed, "sample_rate": sample_rate,
         "started_at": started or utcnow(), "finished_at": utcnow(), "watermarks": watermarks,
-        "summary": summary, "digest": value}])  # fmt: skip
-    return value
+        "summary": summary, "digest": hashlib.sha256(printed.encode()).hexdigest()}])  # fmt: skip
+    return printed

@@ -10,10 +10,11 @@ use); ``--rebuild`` builds it again. Then runs ``review --as-of … --json`` and
 ``monitor --as-of … --json`` as subprocesses, in one process and with ``--workers 2``, and
 prints for each step its wall time, the peak RSS of its process tree (sampled every 0.1 s,
 Dask workers included), the department rows read per second and what the JSON said
-(families, outcomes, colours). The slowest step runs once more under ``py-spy`` (all
-processes of the tree), whose busiest functions are printed. ``--out FILE.json`` keeps every
-figure. Nothing is asserted. A step that fails (a command not there yet) is reported and
-skipped.
+(families, outcomes, colours). Before each run, what earlier runs wrote is removed
+(:func:`forget_runs`), so each writes its cases as a first run does. The slowest step runs
+once more under ``py-spy`` (all processes of the tree), whose busiest functions are
+printed. ``--out FILE.json`` keeps every figure. Nothing is asserted. A step that fails (a
+command not there yet) is reported and skipped.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from benchmarks.database import BENCH_DATABASE
 from jiuzhu.settings import Settings
@@ -177,6 +178,31 @@ def _count_rows(url: str) -> dict[str, int]:
     return counts
 
 
+def forget_runs(url: str) -> None:
+    """Remove what earlier ``review``/``monitor`` runs wrote (their cases with events,
+    reports and messages, task list, outreach, audit rows, runs), so that every measured run
+    writes its cases again, as a first run does."""
+    engine = make_sync_engine(Settings(database_url=url, secret_key=TEST_SECRET))
+    batch = "actor LIKE 'batch:%'"
+    cases = "SELECT id FROM batch_cases"
+    with engine.begin() as conn:
+        for sql in (
+            "CREATE TEMPORARY TABLE batch_cases AS SELECT case_id AS id FROM case_event "
+            f"WHERE kind = 'opened' AND {batch}",
+            f"DELETE FROM outbound WHERE case_id IN ({cases}) OR (case_id IS NULL AND "
+            "created_at >= (SELECT MIN(started_at) FROM batch_run))",
+            f"DELETE FROM case_event WHERE case_id IN ({cases})",
+            f'DELETE FROM "case" WHERE id IN ({cases})',
+            f"DELETE FROM precheck_result WHERE {batch}",
+            "DELETE FROM warning_task",
+            f"DELETE FROM audit_log WHERE {batch}",
+            "DELETE FROM batch_run",
+            "DROP TABLE batch_cases",
+        ):
+            conn.execute(text(sql))
+    engine.dispose()
+
+
 def profile(step: Step, env: dict[str, str], top: int = 25) -> list[str]:
     """The busiest functions of ``step`` under py-spy (share of samples, all processes)."""
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
@@ -239,6 +265,7 @@ def main() -> None:
                 if workers != "1":
                     argv += ["--workers", workers]
                 name = f"{command} --workers {workers}"
+                forget_runs(url)
                 step = measure(Step(name, backend, argv), env | {"JIUZHU_DATABASE_URL": url}, rows)
                 steps.append(step)
                 _print(step)
