@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import BigInteger, Column, Connection, MetaData, Table, and_, select
 
 import store.models
 from batch.bulk import reserve_ids, write
@@ -102,48 +102,44 @@ def linked_chats(conn: Connection, family_ids: list[int]) -> dict[int, dict[str,
     return out
 
 
-def _chunks(ids: list[int], size: int = 20_000) -> list[list[int]]:
-    # [A] 20,000 bound ids a statement: under SQLite's 32,766 (3.32+) and PostgreSQL's 65,535
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+_FAMILIES = Table("batch_families", MetaData(), Column("id", BigInteger, primary_key=True),
+                  prefixes=["TEMPORARY"])  # fmt: skip
+"""The families a write is about, for joins: hundreds of thousands of ids are one COPY and one
+join, where ``IN`` lists would be hundreds of statements (each a scan on PostgreSQL)."""
+
+
+def _families(conn: Connection, family_ids: list[int]) -> Table:
+    """:data:`_FAMILIES` (this connection's own temporary table) holding ``family_ids``."""
+    _FAMILIES.create(conn, checkfirst=True)
+    conn.execute(_FAMILIES.delete())
+    write(conn, _FAMILIES, [{"id": f} for f in dict.fromkeys(family_ids)])
+    return _FAMILIES
 
 
 def _open_cases(conn: Connection, kind: str, family_ids: list[int]) -> dict[int, int]:
-    case = T["case"]
-    found: dict[int, int] = {}
-    for chunk in _chunks(family_ids):
-        rows = conn.execute(select(case.c.family_id, case.c.id).where(
-            case.c.family_id.in_(chunk), case.c.kind == kind, case.c.status.not_in(ENDED))
-            .order_by(case.c.id))  # fmt: skip
-        found.update({r.family_id: r.id for r in rows})
-    return found
+    case, wanted = T["case"], _families(conn, family_ids)
+    rows = conn.execute(select(case.c.family_id, case.c.id)
+                        .join(wanted, wanted.c.id == case.c.family_id)
+                        .where(case.c.kind == kind, case.c.status.not_in(ENDED))
+                        .order_by(case.c.id))  # fmt: skip
+    return {r.family_id: r.id for r in rows}
 
 
 def _audit(conn: Connection, family_ids: list[int], actor: str, purpose: str,
            now: datetime) -> list[dict[str, Any]]:  # fmt: skip
     """One audit row per member of the families whose data a case or message shows."""
-    fm, person = T["family_member"], T["person"]
-    rows = []
+    fm, person, wanted = T["family_member"], T["person"], _families(conn, family_ids)
     kinds = ",".join(
         sorted(k for k in store.models.RECORD_MODELS if k != "household_registration")
-    )
-    for chunk in _chunks(family_ids):
-        for r in conn.execute(
-            select(person.c.id_number_hash)
-            .join(fm, fm.c.person_id == person.c.id)
-            .where(fm.c.family_id.in_(chunk))
-        ):
-            rows.append(
-                {
-                    "at": now,
-                    "actor": actor,
-                    "purpose": purpose,
-                    "person_hash": r[0],
-                    "consent_id": None,
-                    "record_kinds": kinds[:400],
-                    "allowed": True,
-                }
-            )
-    return rows
+    )[:400]
+    hashes = conn.execute(
+        select(person.c.id_number_hash)
+        .join(fm, fm.c.person_id == person.c.id)
+        .join(wanted, wanted.c.id == fm.c.family_id)
+    ).scalars()
+    return [{"at": now, "actor": actor, "purpose": purpose, "person_hash": h,
+             "consent_id": None, "record_kinds": kinds, "allowed": True}
+            for h in hashes]  # fmt: skip
 
 
 def write_cases(conn: Connection, wishes: list[CaseWish], *, actor: str, purpose: str,
@@ -221,10 +217,10 @@ def write_tasks(conn: Connection, tasks: list[dict[str, Any]], *, as_of: str, ac
     """Add yellow and blue warnings to the task list (one open task per family); returns
     how many were added. Audit rows for the members whose data a task shows."""
     table = T["warning_task"]
-    open_now: set[int] = set()
-    for chunk in _chunks([t["family_id"] for t in tasks]):
-        open_now |= set(conn.execute(select(table.c.family_id).where(
-            table.c.family_id.in_(chunk), table.c.done_at.is_(None))).scalars())  # fmt: skip
+    wanted = _families(conn, [t["family_id"] for t in tasks])
+    open_now = set(conn.execute(select(table.c.family_id)
+                                .join(wanted, wanted.c.id == table.c.family_id)
+                                .where(table.c.done_at.is_(None))).scalars())  # fmt: skip
     now = utcnow()
     rows = [{**t, "as_of": as_of, "created_at": now} for t in tasks
             if t["family_id"] not in open_now]  # fmt: skip

@@ -200,6 +200,10 @@ def forget_runs(url: str) -> None:
             "DROP TABLE batch_cases",
         ):
             conn.execute(text(sql))
+    if engine.dialect.name == "postgresql":  # and the space of the deleted rows reclaimed
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text('VACUUM (ANALYZE) audit_log, "case", case_event, outbound, '
+                              "precheck_result, warning_task, batch_run"))  # fmt: skip
     engine.dispose()
 
 
