@@ -196,8 +196,9 @@ class Reader:
             msg = f"--region: expected up to 6 digits, got {prefix!r}"
             raise ValueError(msg)
         where = []
-        if prefix:
-            where.append(f"f.region_code LIKE '{prefix}%'")
+        if prefix:  # a range, not LIKE: both databases answer it from the b-tree index
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # '4418' → '4419', '449' → '44:'
+            where.append(f"f.region_code >= '{prefix}' AND f.region_code < '{after}'")
         if family_ids is not None:
             where.append(f"f.id IN ({','.join(str(int(i)) for i in family_ids) or 'NULL'})")
         return f" WHERE {' AND '.join(where)}" if where else ""
