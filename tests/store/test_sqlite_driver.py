@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from store.session import _configure
 from store.sqlite_driver import one_hop_dbapi
 
 
@@ -44,3 +47,56 @@ async def test_errors_are_the_drivers_and_roll_back(engine) -> None:
             await conn.execute(text("INSERT INTO t (a) VALUES ('x')"))
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+@pytest.fixture
+async def wal_engine(tmp_path: Path):
+    """The dialogue's set-up: WAL, ``BEGIN IMMEDIATE``, a short busy timeout for the test."""
+    url = make_url(f"sqlite+aiosqlite:///{tmp_path}/w.db")
+    engine = create_async_engine(url, module=one_hop_dbapi(), pool_size=2, max_overflow=0)
+    _configure(engine.sync_engine, url)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)"))
+    yield engine
+    await engine.dispose()
+
+
+async def test_in_a_write_transaction_statements_run_on_the_loop(wal_engine) -> None:
+    async with wal_engine.begin() as conn:
+        adapted = (await conn.get_raw_connection()).dbapi_connection
+        assert adapted.locked  # BEGIN IMMEDIATE took the lock, in the thread
+        await conn.execute(text("INSERT INTO t (a) VALUES ('x')"))
+        assert (await conn.execute(text("SELECT a FROM t"))).scalar_one() == "x"
+    assert not adapted.locked  # committed: the next BEGIN takes it again
+    async with wal_engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+
+
+async def test_waiting_for_the_lock_does_not_block_the_loop(wal_engine, tmp_path: Path) -> None:
+    """Another process's writer (a batch job) holds the lock: the turn waits, the loop runs."""
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def write() -> None:
+        async with wal_engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (a) VALUES ('after')"))
+
+    ticker = asyncio.create_task(tick())
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writer.done() and ticks >= 10  # waiting in the thread, the loop ticking
+    other.execute("INSERT INTO t (a) VALUES ('batch')")
+    other.execute("COMMIT")
+    await asyncio.wait_for(writer, 10)
+    ticker.cancel()
+    other.close()
+    async with wal_engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT a FROM t ORDER BY id"))).scalars().all()
+    assert rows == ["batch", "after"]
