@@ -16,6 +16,7 @@ from aiogram import Dispatcher, Router
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 
+from bot.inline_filters import inline_sync_filters
 from bot.middlewares import metrics as handler_metrics
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.handoff import HandoffMiddleware
@@ -63,5 +64,6 @@ def build_dispatcher(
         wait = settings.handoff_wait_minutes if settings is not None else 10.0
         dp.update.outer_middleware(HandoffMiddleware(timedelta(minutes=wait)))
     dp.include_routers(*get_routers(extra_routers))
+    inline_sync_filters(dp)  # no thread hop per filter tried (bot/inline_filters.py)
     handler_metrics.install(dp)  # per-handler counts and times (bot/metrics.py)
     return dp

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import statistics
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from staff.access import Principal
@@ -83,20 +84,28 @@ async def relay_state(session: AsyncSession, sender_hash: str, wait: timedelta) 
 
     :param wait: how long an unassigned conversation case waits before the announcement.
     """
+    values = {"sender": sender_hash, "before": utcnow() - wait}
+    row = (await session.execute(_relay_state_statement(), values)).one()
+    return RelayState(row[0], bool(row[1]), row[2])
+
+
+@functools.cache
+def _relay_state_statement() -> Select[tuple[int | None, bool, int | None]]:
+    """The statement of :func:`relay_state`, built once per process (it runs every turn)."""
     from staff.cases import RELAY_KINDS
 
-    held = select(Case.id).where(Case.sender_hash == sender_hash, Case.held.is_(True))
+    sender, before = bindparam("sender"), bindparam("before")
+    held = select(Case.id).where(Case.sender_hash == sender, Case.held.is_(True))
     waiting = select(Outbound.id).where(
-        Outbound.sender_hash == sender_hash, Outbound.delivered_at.is_(None)
+        Outbound.sender_hash == sender, Outbound.delivered_at.is_(None)
     )
     long_wait = select(Case.id).where(
-        Case.sender_hash == sender_hash, Case.status == "open", Case.kind.in_(RELAY_KINDS),
-        Case.callback_offered_at.is_(None), Case.created_at < utcnow() - wait,
+        Case.sender_hash == sender, Case.status == "open", Case.kind.in_(sorted(RELAY_KINDS)),
+        Case.callback_offered_at.is_(None), Case.created_at < before,
     )  # fmt: skip
-    row = (await session.execute(select(
+    return select(
         held.limit(1).scalar_subquery(), waiting.exists(), long_wait.limit(1).scalar_subquery()
-    ))).one()  # fmt: skip
-    return RelayState(row[0], bool(row[1]), row[2])
+    )
 
 
 async def held_case(session: AsyncSession, sender_hash: str) -> Case | None:

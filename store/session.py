@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.settings import Settings
+from store.sqlite_driver import one_hop_dbapi
 from store.sqlite_file import FileIdentity, read_write_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -68,6 +69,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     """
     url = settings.async_database_url
     identity = None
+    driver: dict[str, object] = {}
+    if url.get_backend_name() == "sqlite" and (module := one_hop_dbapi()) is not None:
+        driver["module"] = module  # a thread hop per statement, not four (store/sqlite_driver.py)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         identity = FileIdentity.of(Path(url.database))
         url = read_write_url(url)
@@ -76,7 +80,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
         pool = {"pool_size": SQLITE_CONNECTIONS, "max_overflow": 0, "pool_timeout": 120}
     else:
         pool = {"pool_pre_ping": True}
-    engine = create_async_engine(url, hide_parameters=True, **pool)
+    engine = create_async_engine(url, hide_parameters=True, **pool, **driver)
     if identity is not None:
         identity.guard(engine.sync_engine)
     _configure(engine.sync_engine, url)
