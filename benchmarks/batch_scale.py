@@ -14,7 +14,9 @@ Dask workers included), the department rows read per second and what the JSON sa
 (:func:`forget_runs`), so each writes its cases as a first run does. The slowest step runs
 once more under ``py-spy`` (all processes of the tree), whose busiest functions are
 printed. ``--out FILE.json`` keeps every figure. Nothing is asserted. A step that fails (a
-command not there yet) is reported and skipped.
+command not there yet) is reported and skipped. Last, the incremental run: a full monitor,
+then a new income spell for 1 % of the families (:func:`change_share`, seeded; it stays in
+the cached database), then ``monitor --changed-since last``.
 """
 
 from __future__ import annotations
@@ -207,6 +209,25 @@ def forget_runs(url: str) -> None:
     engine.dispose()
 
 
+def change_share(url: str, share: float, seed: int, month: str) -> int:
+    """A day's change from the departments: a new wage spell from ``month`` for one member of
+    ``share`` of the families, drawn with ``seed``; returns how many families changed."""
+    import numpy as np
+
+    engine = make_sync_engine(Settings(database_url=url, secret_key=TEST_SECRET))
+    with engine.begin() as conn:
+        persons = conn.execute(text(
+            "SELECT MIN(person_id) FROM family_member GROUP BY family_id ORDER BY family_id"
+        )).scalars().all()  # fmt: skip
+        rng = np.random.default_rng(seed)
+        drawn = rng.choice(len(persons), size=int(len(persons) * share), replace=False)
+        rows = [{"person_id": persons[i], "kind": "wage", "monthly_amount": 1500,
+                 "month_from": month} for i in sorted(drawn.tolist())]  # fmt: skip
+        conn.execute(Base.metadata.tables["income_record"].insert(), rows)
+    engine.dispose()
+    return len(rows)
+
+
 def profile(step: Step, env: dict[str, str], top: int = 25) -> list[str]:
     """The busiest functions of ``step`` under py-spy (share of samples, all processes)."""
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
@@ -245,6 +266,11 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--no-incremental",
+        action="store_true",
+        help="skip the --changed-since step (it adds rows to the database)",
+    )
     parser.add_argument("--out", type=Path, help="write every figure to this JSON file")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -273,6 +299,19 @@ def main() -> None:
                 step = measure(Step(name, backend, argv), env | {"JIUZHU_DATABASE_URL": url}, rows)
                 steps.append(step)
                 _print(step)
+        # incremental: a full run remembers what it saw, 1 % of the families change, then
+        # only those are read and evaluated again
+        if not args.no_incremental:
+            argv = [*JIUZHU, "monitor", "--as-of", args.monitor_as_of, "--json"]
+            forget_runs(url)
+            measure(Step("monitor (first)", backend, argv), env | {"JIUZHU_DATABASE_URL": url},
+                    rows)  # fmt: skip
+            changed = change_share(url, 0.01, args.seed, args.monitor_as_of)
+            step = measure(Step(f"monitor --changed-since last ({changed} families)", backend,
+                                [*argv, "--changed-since", "last"]),
+                           env | {"JIUZHU_DATABASE_URL": url}, rows)  # fmt: skip
+            steps.append(step)
+            _print(step)
     report: dict[str, Any] = {
         "families": args.families,
         "seed": args.seed,
