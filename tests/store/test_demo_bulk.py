@@ -50,9 +50,14 @@ def test_workers_change_nothing_and_the_schema_comes_back(backend: str, tmp_path
                 pragmas = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in
                            ("journal_mode", "foreign_keys")]  # fmt: skip
                 assert pragmas == ["wal", 1]
+                # the planner knows the tables' sizes after the load (ANALYZE ran)
+                stat = "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_family_member_family_id'"
+                assert int(conn.exec_driver_sql(stat).scalar().split()[0]) > 250
             else:
                 sequence = "SELECT nextval(pg_get_serial_sequence('person', 'id'))"
                 assert conn.execute(text(sequence)).scalar() == stats.persons + 1
+                tuples = "SELECT reltuples FROM pg_class WHERE relname = 'family_member'"
+                assert conn.execute(text(tuples)).scalar() > 250
         engine.dispose()
         assert stats.families == 254  # five chunks (the last of 10) and the four story families
     assert digests[0] == digests[1]
