@@ -192,13 +192,15 @@ class Reader:
                 f"ON f.id = fm.family_id{where})")  # fmt: skip
 
     def _family_where(self, prefix: str, family_ids: Sequence[int] | None) -> str:
-        if not _PREFIX.match(prefix):
+        first, _, last = prefix.partition("-")
+        if not (_PREFIX.match(first) and _PREFIX.match(last or first)):
             msg = f"--region: expected up to 6 digits, got {prefix!r}"
             raise ValueError(msg)
         where = []
-        if prefix:  # a range, not LIKE: both databases answer it from the b-tree index
-            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # '4418' → '4419', '449' → '44:'
-            where.append(f"f.region_code >= '{prefix}' AND f.region_code < '{after}'")
+        if first:  # a range, not LIKE: both databases answer it from the b-tree index
+            last = last or first
+            after = last[:-1] + chr(ord(last[-1]) + 1)  # '4418' → '4419', '449' → '44:'
+            where.append(f"f.region_code >= '{first}' AND f.region_code < '{after}'")
         if family_ids is not None:
             where.append(f"f.id IN ({','.join(str(int(i)) for i in family_ids) or 'NULL'})")
         return f" WHERE {' AND '.join(where)}" if where else ""
@@ -216,7 +218,8 @@ class Reader:
         return f"CAST({column} AS TEXT)" if self.sqlite else column
 
     def read(self, prefix: str = "", family_ids: Sequence[int] | None = None) -> Partition:
-        """The partition of families whose region code starts with ``prefix``.
+        """The partition of families whose region code starts with ``prefix``, or with a
+        prefix from ``"4401-4409"``'s first to its last (a span of prefectures).
 
         :raises ValueError: a prefix that is not up to six digits.
         """
@@ -268,20 +271,21 @@ class Reader:
             conn.close()
         return Partition(prefix, families, members, records, benefits, watermarks, rows)
 
-    def prefectures(self, prefix: str = "") -> list[str]:
-        """The 4-digit prefecture codes under ``prefix`` that have families."""
+    def prefectures(self, prefix: str = "") -> dict[str, int]:
+        """The 4-digit prefecture codes under ``prefix`` that have families → how many."""
         conn = _connect(self.url)
         try:
             cur = conn.cursor()
             cur.execute(
-                "SELECT DISTINCT SUBSTR(f.region_code, 1, 4) AS p FROM family f"
-                f"{self._family_where(prefix, None)} ORDER BY p"
+                "SELECT SUBSTR(f.region_code, 1, 4) AS p, COUNT(*) AS n FROM family f"
+                f"{self._family_where(prefix, None)} GROUP BY p ORDER BY p"
             )
-            codes = [str(c) for c in cur.fetch_arrow_table().column(0).to_pylist()]
+            table = cur.fetch_arrow_table()
             cur.close()
         finally:
             conn.close()
-        return codes
+        return dict(zip(map(str, table.column(0).to_pylist()), table.column(1).to_pylist(),
+                        strict=True))  # fmt: skip
 
     def changed_families(self, watermarks: dict[str, int], prefix: str = "") -> np.ndarray:
         """Families of ``prefix`` with a record or member row newer than ``watermarks``.

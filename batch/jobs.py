@@ -1,9 +1,10 @@
 """The two jobs end to end: partitions evaluated (here or on Dask workers), actions written.
 
-A partition is a region-code prefix. :func:`review_partition` and :func:`monitor_partition`
-read their partition from the database themselves (so a Dask worker reads its own from
-PostgreSQL) and return plain, picklable results; the driver writes the cases, messages,
-audit rows and the :class:`~store.models.BatchRun` in one transaction, then prints.
+A partition is a region-code prefix, or a span of prefectures (``"4401-4409"``).
+:func:`review_partition` and :func:`monitor_partition` read their partition from the
+database themselves (so a Dask worker reads its own from PostgreSQL) and return plain,
+picklable results; the driver writes the cases, messages, audit rows and the
+:class:`~store.models.BatchRun` in one transaction, then prints.
 """
 
 from __future__ import annotations
@@ -186,13 +187,28 @@ def _tally(counts: Counter, colour: np.ndarray, keys: np.ndarray, *dimension: st
             counts[(*dimension, value, TALLIED[j])] += int(table[i * width + j])
 
 
+SPANS_PER_WORKER = 2
+"""[A] Partitions per worker: each reads its span with one scan of each record table, so
+fewer is cheaper, and two keep a worker's memory at about a quarter of the province's."""
+
+
 def partitions(url: str, region: str, workers: int) -> list[str]:
-    """The region prefixes to evaluate: ``region`` itself for one process, else its
-    prefectures (4-digit codes) that have families, for the workers to share."""
+    """What to evaluate: ``region`` itself for one process; for ``workers``, its prefectures
+    in :data:`SPANS_PER_WORKER` × ``workers`` consecutive spans of about as many families
+    each (``"4401-4409"``), for the workers to share."""
     if workers <= 1 or len(region) >= 4:
         return [region]
-    codes = Reader(url).prefectures(region)
-    return codes or [region]
+    counts = Reader(url).prefectures(region)
+    if not counts:
+        return [region]
+    spans: list[list[str]] = [[]]
+    share, seen = sum(counts.values()) / (SPANS_PER_WORKER * workers), 0
+    for code, n in counts.items():
+        if spans[-1] and seen >= share * len(spans):
+            spans.append([])
+        spans[-1].append(code)
+        seen += n
+    return [f"{s[0]}-{s[-1]}" if len(s) > 1 else s[0] for s in spans]
 
 
 def run_partitions(fn: Callable[..., dict[str, Any]], prefixes: list[str], args: tuple,
