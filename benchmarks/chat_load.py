@@ -19,7 +19,8 @@ hour), so the rate limit (8 turns per 10 s per sender) never refuses one.
 - Rasa: ``rasa run`` on the model of :mod:`benchmarks.rasa_bot` (Jieba + DIET on our
   ``nlu/`` data, RulePolicy, responses with buttons), sent the same texts.
 
-Each level warms up for a quarter of ``--seconds`` (at least 1 s), then counts the turns
+Each level warms up for a quarter of ``--seconds`` (at least 2 s; the conversations start
+at random moments of its first half, not in step), then counts the turns
 answered during ``--seconds``: turns/s, p50/p95/p99 of the turn latency in ms, the server's
 CPU time (process and children, user + system) per turn in ms, and errors: a failed request
 (status, connection, 60 s timeout), an empty answer, an apology (系统出了点问题, 没能保存) or
@@ -40,6 +41,7 @@ import hashlib
 import itertools
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -159,7 +161,7 @@ class Load:
 
         One conversation first, alone: what a server loads on its first turns is not timed."""
         await self._conversation(http, next(self.numbers))
-        loops = [asyncio.create_task(self._loop(http)) for _ in range(concurrency)]
+        loops = [asyncio.create_task(self._loop(http, warmup)) for _ in range(concurrency)]
         await asyncio.sleep(warmup)
         cpu0, t0 = self.server.cpu_seconds(), time.perf_counter()
         self.counting = True
@@ -172,7 +174,11 @@ class Load:
         await asyncio.gather(*loops)
         return self.result
 
-    async def _loop(self, http: ClientSession) -> None:
+    async def _loop(self, http: ClientSession, warmup: float) -> None:
+        # Each starts at a random moment of the warm-up: started together, the conversations
+        # stay in step (every one signs in at once, then every one says thanks), and the
+        # heavy turns queue only behind each other.
+        await asyncio.sleep(random.uniform(0, warmup / 2))
         while not self.stopping:
             await self._conversation(http, next(self.numbers))
 
