@@ -20,12 +20,11 @@ Every transaction of the dialogue begins with ``BEGIN IMMEDIATE`` (:mod:`store.s
 at most one of a process's connections holds the write lock. The others used to wait in
 SQLite's busy handler, which sleeps and retries (1, 2, 5 ... 100 ms): the lock went to
 whichever connection happened to retry right after a commit, and a turn could lose that race
-many times in a row to transactions that came after it. Here the process queues for it
-first, on an :class:`asyncio.Lock` (first come, first served; no thread sleeps), and only the
-lock's holder asks SQLite, which then waits only for another process (a batch job). The
-queue gives up after the busy timeout, as SQLite would, with SQLite's own "database is
-locked".
-
+many times in a row (at 50 concurrent conversations the p99 latency was 5x the p50). Here
+the process queues for it first, on an :class:`asyncio.Lock` (first come, first served; no
+thread sleeps), and only the lock's holder asks SQLite, which then waits only for another
+process (a batch job). The queue gives up after the busy timeout, as SQLite would, with
+SQLite's own "database is locked".
 Everything else is SQLAlchemy's aiosqlite adapter: the same connection, mutex, errors and
 server-side cursors (``stream()``, which keep the thread). The connection is opened with
 ``check_same_thread=False``; the two threads never use it at once (each call is awaited).
