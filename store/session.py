@@ -70,10 +70,8 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     url = settings.async_database_url
     identity = None
     driver: dict[str, object] = {}
-    module = one_hop_dbapi(SQLITE_BUSY_TIMEOUT_MS / 1000)
-    if url.get_backend_name() == "sqlite" and module is not None:
-        # A thread hop per statement, not four, and writers queue in arrival order.
-        driver["module"] = module
+    if url.get_backend_name() == "sqlite" and (module := one_hop_dbapi()) is not None:
+        driver["module"] = module  # a thread hop per statement, not four (store/sqlite_driver.py)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         identity = FileIdentity.of(Path(url.database))
         url = read_write_url(url)

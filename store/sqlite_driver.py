@@ -15,16 +15,6 @@ wake-up of the loop, the GIL passed twice). Here:
   (a journal that could not switch), every statement keeps the thread.
 
 So a turn's statements cost about a hop per transaction instead of four per statement.
-
-Every transaction of the dialogue begins with ``BEGIN IMMEDIATE`` (:mod:`store.session`), so
-at most one of a process's connections holds the write lock. The others used to wait in
-SQLite's busy handler, which sleeps and retries (1, 2, 5 ... 100 ms): the lock went to
-whichever connection happened to retry right after a commit, and a turn could lose that race
-many times in a row (at 50 concurrent conversations the p99 latency was 5x the p50). Here
-the process queues for it first, on an :class:`asyncio.Lock` (first come, first served; no
-thread sleeps), and only the lock's holder asks SQLite, which then waits only for another
-process (a batch job). The queue gives up after the busy timeout, as SQLite would, with
-SQLite's own "database is locked".
 Everything else is SQLAlchemy's aiosqlite adapter: the same connection, mutex, errors and
 server-side cursors (``stream()``, which keep the thread). The connection is opened with
 ``check_same_thread=False``; the two threads never use it at once (each call is awaited).
@@ -36,11 +26,9 @@ not there (another aiosqlite or SQLAlchemy), and the engine then uses the stock 
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import re
 import sqlite3
-import weakref
 from typing import Any
 
 try:
@@ -79,37 +67,6 @@ _TAKES_LOCK = re.compile(r"\s*BEGIN\s+(IMMEDIATE|EXCLUSIVE)\b", re.IGNORECASE)
 
 def _journal_mode(conn: sqlite3.Connection) -> str:
     return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-
-
-class WriterQueue:
-    """The connections of one engine queue here for the file's write lock, in arrival order.
-
-    :param timeout_s: how long a transaction waits for its turn (the busy timeout), seconds.
-    """
-
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        # One lock per event loop: an asyncio.Lock belongs to the loop it first waited on.
-        self._locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
-
-    async def acquire(self) -> asyncio.Lock:
-        """Wait for this process's turn to write; returns the lock to release.
-
-        :raises sqlite3.OperationalError: ``database is locked`` after ``timeout_s``.
-        """
-        lock = self._lock()
-        try:
-            await asyncio.wait_for(lock.acquire(), self.timeout_s)
-        except TimeoutError:
-            raise sqlite3.OperationalError("database is locked") from None
-        return lock
 
 
 if AsyncAdapt_aiosqlite_dbapi is not None:
@@ -177,68 +134,34 @@ if AsyncAdapt_aiosqlite_dbapi is not None:
             adapted = self._adapt_connection
             async with adapted._execute_mutex:
                 raw = connection._conn
-                if not raw.in_transaction:  # ended without us (SQLite rolls back on some errors)
-                    adapted._end_turn()
+                if not raw.in_transaction:
+                    adapted.locked = False
                 if adapted.locked:
                     answer = _run(raw, operation, parameters, many)  # no lock to wait for
-                elif _TAKES_LOCK.match(operation):
-                    answer = await adapted.begin(operation)
                 else:
                     answer = await connection._execute(_run, raw, operation, parameters, many)
+                    if _TAKES_LOCK.match(operation) and raw.in_transaction:
+                        adapted.locked = await adapted.wal()
             self._description, rows, self._rowcount, self._lastrowid = answer
             self._rows = collections.deque(rows)
 
     class _Connection(AsyncAdapt_aiosqlite_connection):
-        __slots__ = ("_queue", "_turn", "_wal", "locked")
+        __slots__ = ("_wal", "locked")
         _cursor_cls = _Cursor
 
-        def __init__(self, dbapi: Any, connection: Any, queue: WriterQueue) -> None:
+        def __init__(self, dbapi: Any, connection: Any) -> None:
             super().__init__(dbapi, connection)
             self._wal: bool | None = None
-            self._queue = queue
-            self._turn: asyncio.Lock | None = None
             self.locked = False
             """In a transaction that holds the write lock of a WAL file (see the module)."""
 
-        async def begin(self, operation: str) -> Any:
-            """``BEGIN IMMEDIATE`` once this connection's turn in the queue has come."""
-            if self._turn is None:
-                self._turn = await self._queue.acquire()
-            raw = self._connection._conn
-            try:
-                answer = await self._connection._execute(_run, raw, operation, None, False)
-            except BaseException:
-                self._end_turn()
-                raise
-            if raw.in_transaction:
-                self.locked = await self.wal()
-            else:
-                self._end_turn()
-            return answer
-
-        def _end_turn(self) -> None:
-            self.locked = False
-            if self._turn is not None:
-                self._turn, turn = None, self._turn
-                turn.release()
-
         def commit(self) -> None:
-            try:
-                super().commit()
-            finally:
-                self._end_turn()
+            self.locked = False
+            super().commit()
 
         def rollback(self) -> None:
-            try:
-                super().rollback()
-            finally:
-                self._end_turn()
-
-        def close(self) -> None:
-            try:
-                super().close()
-            finally:
-                self._end_turn()
+            self.locked = False
+            super().rollback()
 
         async def wal(self) -> bool:
             """The file is in WAL mode (asked once, in aiosqlite's thread)."""
@@ -248,21 +171,14 @@ if AsyncAdapt_aiosqlite_dbapi is not None:
             return self._wal
 
     class _Dbapi(AsyncAdapt_aiosqlite_dbapi):
-        def __init__(self, timeout_s: float) -> None:
-            super().__init__(aiosqlite, sqlite3)
-            self.writers = WriterQueue(timeout_s)
-
         def connect(self, *arg: Any, **kw: Any) -> _Connection:
             kw["check_same_thread"] = False  # statements in a transaction run on the loop
             stock = super().connect(*arg, **kw)
-            return _Connection(self, stock._connection, self.writers)
+            return _Connection(self, stock._connection)
 
 
-def one_hop_dbapi(busy_timeout_s: float) -> Any:
-    """The DBAPI module to pass as ``create_async_engine(..., module=)``; ``None``: stock.
-
-    :param busy_timeout_s: how long a transaction queues for the write lock, seconds.
-    """
+def one_hop_dbapi() -> Any:
+    """The DBAPI module to pass as ``create_async_engine(..., module=)``; ``None``: stock."""
     if AsyncAdapt_aiosqlite_dbapi is None or not hasattr(aiosqlite.Connection, "_execute"):
         return None
-    return _Dbapi(busy_timeout_s)
+    return _Dbapi(aiosqlite, sqlite3)
